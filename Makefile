@@ -1,0 +1,36 @@
+# Thin wrappers around SwiftPM. Every build treats warnings as errors.
+SWIFT      ?= swift
+WERROR     := -Xswiftc -warnings-as-errors
+HOST       ?= 127.0.0.1
+PORT       ?= 9999
+ARGS       ?=
+
+.PHONY: build release run test test-asan bench clean
+
+build:
+	$(SWIFT) build $(WERROR)
+
+release:
+	$(SWIFT) build -c release $(WERROR)
+
+# Starts the chat server on $(HOST):$(PORT) (default 127.0.0.1:9999). Extra flags: make run ARGS="--rate 50"
+run: release
+	.build/release/switchboard --host $(HOST) --port $(PORT) $(ARGS)
+
+# Builds everything (tests, server, load generator) with warnings as errors, then runs the whole suite.
+# Tests run one at a time: several open thousands of sockets and share the 20,000-descriptor limit.
+test:
+	$(SWIFT) build --build-tests $(WERROR)
+	$(SWIFT) test --skip-build --no-parallel
+
+# The suite again under AddressSanitizer, in its own build folder.
+test-asan:
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel
+
+# Release build, then switchboard and redis-server side by side on the standard workloads.
+bench: release
+	bash Benchmarks/bench.sh
+
+clean:
+	rm -rf .build .build-asan

@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// Switchboard: a single-threaded epoll reactor, a line-chat server on it, and a load generator.
+// No package dependencies: the toolchain and our own C shim (CEpoll) only.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Switchboard",
+    products: [
+        .library(name: "Reactor", targets: ["Reactor"]),
+        .library(name: "ChatCore", targets: ["ChatCore"]),
+        .executable(name: "switchboard", targets: ["ChatServer"]),
+        .executable(name: "chatload", targets: ["ChatLoad"]),
+        .executable(name: "echo-server", targets: ["EchoServer"]),
+    ],
+    targets: [
+        // Headers Glibc does not export to Swift (epoll, eventfd, timerfd, signalfd, accept4).
+        .target(name: "CEpoll"),
+        // The embeddable event loop. Only Sources/Reactor/System calls libc.
+        .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: swiftSettings),
+        // The chat domain as pure state: no sockets, no Reactor.
+        .target(name: "ChatCore", swiftSettings: swiftSettings),
+        // The `switchboard` executable: options, signals, glue from Reactor to ChatCore.
+        .executableTarget(
+            name: "ChatServer", dependencies: ["Reactor", "ChatCore"], swiftSettings: swiftSettings),
+        // The README's embedding example: an echo server in ~30 lines.
+        .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),
+        // The `chatload` load generator, built on Reactor as a client.
+        .executableTarget(
+            name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
+            swiftSettings: swiftSettings),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor"],
+            swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,2 @@
+// Placeholder until the server glue lands.
+print("switchboard: not built yet")

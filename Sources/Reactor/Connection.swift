@@ -1,0 +1,333 @@
+// Connection: a nonblocking stream socket with a coalescing output queue, watermarks, an output
+// cap, read pausing and an idempotent close.
+
+/// A nonblocking stream connection (TCP or Unix-domain) owned by a ``Reactor``.
+///
+/// Reading: when the socket is readable the reactor reads into its shared scratch buffer and calls
+/// the handler's ``ConnectionHandler/connection(_:didRead:)``; nothing is buffered per connection.
+///
+/// Writing: ``write(_:)-(UnsafeRawBufferPointer)`` appends to the output queue. At the end of the
+/// iteration the queue leaves in one `write` of at most ``Reactor/writeBudget`` bytes; EPOLLOUT is
+/// armed only while something is left. Output past ``highWatermark`` makes the connection
+/// non-writable (the handler is told) until it drains below ``lowWatermark``; output past
+/// ``maxOutboundBytes`` closes the connection with ``CloseReason/outputLimitExceeded``.
+///
+/// Closing: ``close()`` is idempotent and safe from any callback, including this connection's own.
+/// The descriptor leaves epoll at once, is released at the end of the iteration, and then the
+/// handler gets ``ConnectionHandler/connection(_:didCloseWith:)``. Until then ``descriptor`` stays
+/// reserved, so it is unique among connections whose close has not been delivered.
+public final class Connection: Selectable {
+    enum State: UInt8 {
+        case connecting
+        case open
+        /// Reading stopped; output drains, then FIN, then close.
+        case closingAfterFlush
+        /// FIN sent after the last output; reading and discarding until the peer's EOF so our
+        /// final bytes are not destroyed by an RST for unread input.
+        case lingering
+        case closed
+    }
+
+    /// The reactor this connection belongs to.
+    public unowned let reactor: Reactor
+    /// Receives this connection's events. Set it in the accept or connect callback.
+    public var handler: (any ConnectionHandler)?
+    var output = OutputBuffer()
+    var state: State
+    var queuedForFlush = false
+    private var readPaused = false
+    private var readEOF = false
+    private var descriptorReleased = false
+    private var lastWrittenNewline = true
+    var connectAttempt: ConnectAttempt?
+
+    /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
+    public private(set) var isWritable = true
+    /// Queued bytes at or below which a non-writable connection becomes writable again.
+    public var lowWatermark = 32 * 1024
+    /// Queued bytes above which the connection becomes non-writable.
+    public var highWatermark = 64 * 1024
+    /// Queued bytes above which the peer is considered lost: the output is dropped and the
+    /// connection closed with ``CloseReason/outputLimitExceeded``.
+    public var maxOutboundBytes = 64 * 1024 * 1024
+    /// Written once, best effort, straight to the socket when ``maxOutboundBytes`` is exceeded
+    /// (after a `\n` if the last byte sent did not end a line), so the peer can learn why.
+    public var overflowNotice: [UInt8]?
+
+    init(reactor: Reactor, fd: Int32, state: State) {
+        self.reactor = reactor
+        self.state = state
+        super.init(fd: fd)
+    }
+
+    deinit {
+        if !descriptorReleased { Posix.close(fd) }
+        output.release(pool: reactor.pool)
+    }
+
+    override func reactorWillDeinit() {
+        state = .closed
+        handler = nil
+    }
+
+    /// The socket descriptor; small, dense, and not reused before this connection's close is delivered.
+    public var descriptor: Int32 { fd }
+
+    /// True until ``close()`` (or a failure) closes the connection.
+    public var isOpen: Bool { state == .open || state == .connecting }
+
+    /// Bytes queued and not yet accepted by the kernel.
+    public var outboundBytes: Int { output.count }
+
+    /// Sets both watermarks; `low` must not exceed `high`.
+    public func setWatermarks(low: Int, high: Int) {
+        precondition(low <= high, "low watermark above high watermark")
+        lowWatermark = low
+        highWatermark = high
+    }
+
+    /// The peer's address (a system call; not cached).
+    public var remoteAddress: SocketAddress? { try? Posix.remoteAddress(fd) }
+
+    /// The local address of this socket.
+    public var localAddress: SocketAddress? { try? Posix.localAddress(fd) }
+
+    // MARK: Writing
+
+    /// Queues `bytes` for sending at the end of this iteration. Ignored once the connection is
+    /// closing or closed.
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard state == .open || state == .connecting else { return }
+        output.append(bytes, pool: reactor.pool)
+        if !queuedForFlush {
+            queuedForFlush = true
+            reactor.flushQueue.append(self)
+        }
+        let pending = output.count
+        if pending > highWatermark {
+            if pending > maxOutboundBytes {
+                overflow()
+            } else if isWritable {
+                isWritable = false
+                handler?.connection(self, writabilityChanged: false)
+            }
+        }
+    }
+
+    /// Queues `bytes` for sending; see ``write(_:)-(UnsafeRawBufferPointer)``.
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// Queues the UTF-8 bytes of `string`.
+    public func write(string: String) {
+        var string = string
+        string.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    private func overflow() {
+        if var notice = overflowNotice, !notice.isEmpty {
+            if !lastWrittenNewline { notice.insert(10, at: 0) }
+            _ = notice.withUnsafeBytes { try? Posix.write(fd, $0.baseAddress!, count: $0.count) }
+        }
+        close(reason: .outputLimitExceeded)
+    }
+
+    /// One write of at most the reactor's write budget; called from the flush phase.
+    func flushNow() {
+        guard state == .open || state == .closingAfterFlush else { return }
+        if !output.isEmpty {
+            let pending = output.readable
+            let chunk = min(pending.count, reactor.writeBudget)
+            do {
+                if case .processed(let n) = try Posix.write(fd, pending.baseAddress!, count: chunk), n > 0 {
+                    lastWrittenNewline = pending[n - 1] == 10
+                    output.consume(n, pool: reactor.pool)
+                }
+            } catch {
+                close(reason: Posix.isReset(error) ? .reset : .error(error))
+                return
+            }
+        }
+        if output.isEmpty && state == .closingAfterFlush {
+            startLingering()
+            return
+        }
+        updateInterest()
+        if !isWritable && output.count <= lowWatermark {
+            isWritable = true
+            handler?.connection(self, writabilityChanged: true)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Stops reading from the peer (its data waits in the kernel, and TCP flow control slows it down).
+    public func pauseReading() {
+        readPaused = true
+        updateInterest()
+    }
+
+    /// Resumes reading after ``pauseReading()``.
+    public func resumeReading() {
+        readPaused = false
+        updateInterest()
+    }
+
+    /// True between ``pauseReading()`` and ``resumeReading()``.
+    public var isReadingPaused: Bool { readPaused }
+
+    override func handle(_ events: IOEvents) {
+        switch state {
+        case .connecting:
+            finishConnect()
+        case .open, .closingAfterFlush:
+            if interest.contains(.readable) {
+                if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { readable() }
+            } else if events.contains(.error) || (events.contains(.hangup) && !events.contains(.writable)) {
+                // Not reading, yet the socket failed or hung up: level-triggered HUP/ERR would be
+                // reported forever, so end it here.
+                let error = Posix.socketError(fd)
+                close(reason: error == 0 ? .reset : Posix.closeReason(errno: error))
+                return
+            }
+            if events.contains(.writable) && isOpenForOutput { reactor.enqueueFlush(self) }
+        case .lingering:
+            discardUntilEOF()
+        case .closed:
+            break
+        }
+    }
+
+    private var isOpenForOutput: Bool { state == .open || state == .closingAfterFlush }
+
+    private func readable() {
+        for _ in 0..<reactor.readsPerWakeup {
+            let result: IOResult<Int>
+            do {
+                result = try Posix.read(fd, into: reactor.scratch, count: Reactor.scratchSize)
+            } catch {
+                close(reason: Posix.isReset(error) ? .reset : .error(error))
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                return
+            case .processed(0):
+                readEOF = true
+                updateInterest()
+                if let handler { handler.connectionDidReachEOF(self) } else { close(reason: .peerClosed) }
+                return
+            case .processed(let n):
+                handler?.connection(self, didRead: UnsafeRawBufferPointer(start: reactor.scratch, count: n))
+                // A short read means the socket is drained; a full one may have more behind it.
+                if n < Reactor.scratchSize || state != .open || readPaused { return }
+            }
+        }
+    }
+
+    private func updateInterest() {
+        var wanted: Interest = []
+        switch state {
+        case .open:
+            if !readPaused && !readEOF { wanted.insert(.readable) }
+            if !output.isEmpty { wanted.insert(.writable) }
+        case .closingAfterFlush:
+            if !output.isEmpty { wanted.insert(.writable) }
+        case .lingering:
+            wanted = .readable
+        case .connecting:
+            wanted = .writable
+        case .closed:
+            return
+        }
+        reactor.reregister(self, interest: wanted)
+    }
+
+    // MARK: Closing
+
+    /// Closes the connection now, dropping unsent output. Idempotent.
+    public func close() { close(reason: .local) }
+
+    /// Stops reading, sends what is queued, then closes (with a FIN after the last byte, and a short
+    /// linger so unread input from the peer does not turn our last bytes into an RST).
+    public func closeAfterFlush() {
+        guard state == .open else {
+            if state == .connecting { close() }
+            return
+        }
+        state = .closingAfterFlush
+        if !queuedForFlush {
+            queuedForFlush = true
+            reactor.flushQueue.append(self)
+        }
+        updateInterest()
+    }
+
+    private func startLingering() {
+        Posix.shutdownWrite(fd)
+        if readEOF {
+            close(reason: .local)
+            return
+        }
+        state = .lingering
+        updateInterest()
+        reactor.schedule(afterMilliseconds: 2000) { [weak self] in self?.close(reason: .local) }
+    }
+
+    private func discardUntilEOF() {
+        for _ in 0..<reactor.readsPerWakeup {
+            switch try? Posix.read(fd, into: reactor.scratch, count: Reactor.scratchSize) {
+            case .processed(let n) where n > 0:
+                continue
+            case .wouldBlock:
+                return
+            default:
+                close(reason: .local)
+                return
+            }
+        }
+    }
+
+    /// Closes with `reason`; the handler hears it at the end of the iteration.
+    public func close(reason: CloseReason) {
+        guard state != .closed else { return }
+        let attempt = connectAttempt
+        state = .closed
+        reactor.deregister(self)
+        output.release(pool: reactor.pool)
+        reactor.closeNotices.append((self, reason))
+        if let attempt {
+            connectAttempt = nil
+            attempt.fail(reason)
+        }
+    }
+
+    func deliverClose(_ reason: CloseReason) {
+        if !descriptorReleased {
+            descriptorReleased = true
+            Posix.close(fd)
+        }
+        let handler = self.handler
+        self.handler = nil
+        handler?.connection(self, didCloseWith: reason)
+    }
+
+    // MARK: Socket options
+
+    /// Turns TCP keepalive on, so a peer that vanished without a FIN or RST is found and closed.
+    public func setKeepAlive(idleSeconds: Int = 60, intervalSeconds: Int = 10, probes: Int = 6) {
+        Posix.setKeepAlive(fd, idle: idleSeconds, interval: intervalSeconds, probes: probes)
+    }
+}
+
+extension Reactor {
+    @inline(__always)
+    func enqueueFlush(_ connection: Connection) {
+        if !connection.queuedForFlush {
+            connection.queuedForFlush = true
+            flushQueue.append(connection)
+        }
+    }
+}

@@ -1,0 +1,279 @@
+// Reactor: a single-threaded, level-triggered epoll event loop with timers, cross-thread
+// submission, signals, and buffered connections flushed once per iteration.
+
+/// A single-threaded event loop over epoll.
+///
+/// One thread owns a reactor: it is created, configured and run there, and every callback runs
+/// there. The type is deliberately not `Sendable`; the one way in from other threads is
+/// ``handle`` (a ``ReactorHandle``), whose ``ReactorHandle/execute(_:)`` wakes the loop through an
+/// eventfd.
+///
+/// One iteration of ``run()``:
+///
+/// ```text
+/// timeout = work pending ? 0 : time until the earliest timer (or forever)
+/// epoll_wait(timeout)
+/// now = CLOCK_MONOTONIC
+/// for each ready descriptor whose registration is still current:
+///     readable → read into the shared scratch buffer, hand bytes to the handler
+///     writable → queue the connection for flushing
+/// fire expired timers (earliest first)
+/// run deferred work: execute{} closures, close notifications
+/// flush: one write per connection with pending output (at most writeBudget bytes),
+///        arm EPOLLOUT only where output is left over
+/// ```
+///
+/// Output written during one iteration is coalesced and leaves in a single `write` per connection
+/// at the end of it, as Redis does in `beforeSleep`.
+///
+/// An echo server:
+///
+/// ```swift
+/// final class Echo: ConnectionHandler {
+///     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+///         connection.write(bytes)
+///     }
+/// }
+/// let reactor = try Reactor()
+/// let echo = Echo()
+/// _ = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 7777)) { $0.handler = echo }
+/// reactor.run()
+/// ```
+public final class Reactor {
+    /// Size of the read buffer all connections share: the most one `read` can return.
+    public static let scratchSize = 64 * 1024
+
+    let epoll: Epoll
+    /// Registrations indexed by descriptor. An entry's `id` travels in epoll_data next to the fd, so
+    /// an event for a descriptor closed (and perhaps reused) earlier in the same batch is dropped.
+    private var slots: [Slot] = []
+    private var nextID: UInt32 = 1
+    let scratch: UnsafeMutableRawPointer
+    let pool = BufferPool()
+    var timers = TimerHeap()
+    private var deferred: [() -> Void] = []
+    var flushQueue: [Connection] = []
+    var closeNotices: [(Connection, CloseReason)] = []
+    private var running = false
+    private var stopRequested = false
+    private var wakeup: Wakeup!
+    private var signals: SignalSource?
+    /// The maximum bytes one connection writes per iteration (Redis uses 64 KB), so one fast
+    /// consumer of a large backlog cannot hog the loop.
+    public var writeBudget = 64 * 1024
+    /// How many reads one readable connection gets per wakeup before others get a turn.
+    public var readsPerWakeup = 4
+
+    /// Monotonic milliseconds, refreshed once per iteration (cheap to read in callbacks).
+    public private(set) var now: Int64
+
+    /// Iterations completed by ``run()``; handy for tests and stats.
+    public private(set) var iterations = 0
+
+    struct Slot {
+        var id: UInt32 = 0
+        var target: Selectable?
+    }
+
+    /// Creates a reactor confined to the calling thread.
+    ///
+    /// Also sets SIGPIPE to be ignored process-wide: a write to a closed peer must fail with EPIPE
+    /// rather than kill the process.
+    public init() throws(ReactorError) {
+        Posix.ignoreSIGPIPE()
+        epoll = try Epoll()
+        scratch = .allocate(byteCount: Reactor.scratchSize, alignment: 16)
+        now = Int64(Posix.monotonicNanoseconds() / 1_000_000)
+        wakeup = try Wakeup(reactor: self)
+    }
+
+    deinit {
+        wakeup.shutdown()
+        for slot in slots { slot.target?.reactorWillDeinit() }
+        scratch.deallocate()
+    }
+
+    /// The thread-safe handle to this reactor; see ``ReactorHandle``.
+    public var handle: ReactorHandle { wakeup.handle }
+
+    /// Monotonic nanoseconds read from the clock now (not cached), for latency stamps.
+    public func nowNanoseconds() -> UInt64 { Posix.monotonicNanoseconds() }
+
+    // MARK: Running
+
+    /// Runs iterations until ``stop()`` is called (from a callback, or via ``ReactorHandle/stop()``).
+    public func run() {
+        precondition(!running, "Reactor.run() is not reentrant")
+        running = true
+        stopRequested = false
+        defer { running = false }
+        while !stopRequested {
+            runOnce(timeoutMilliseconds: nil)
+        }
+    }
+
+    /// Runs one iteration, waiting at most `timeoutMilliseconds` (nil: until the next timer or event).
+    public func runOnce(timeoutMilliseconds: Int? = nil) {
+        var timeout = timers.timeout(now: now, cap: timeoutMilliseconds.map { Int64($0) })
+        if !deferred.isEmpty || !flushQueue.isEmpty || !closeNotices.isEmpty { timeout = 0 }
+        do {
+            try epoll.wait(timeout: Int32(clamping: timeout)) { data, events in
+                self.dispatch(data: data, events: events)
+            }
+        } catch {
+            // epoll_wait fails only on bugs (EBADF, EINVAL); keep the evidence rather than spin.
+            preconditionFailure("\(error)")
+        }
+        now = Int64(Posix.monotonicNanoseconds() / 1_000_000)
+        timers.fireExpired(now: now)
+        runDeferred()
+        flush()
+        iterations &+= 1
+    }
+
+    /// Makes ``run()`` return after the current iteration.
+    public func stop() { stopRequested = true }
+
+    /// Runs `body` at the end of the current iteration, after event dispatch and timers.
+    public func runLater(_ body: @escaping () -> Void) { deferred.append(body) }
+
+    private func runDeferred() {
+        // Close notices first: handlers learn of closed peers before anything else writes to them.
+        var rounds = 0
+        while (!closeNotices.isEmpty || !deferred.isEmpty) && rounds < 4 {
+            rounds += 1
+            if !closeNotices.isEmpty {
+                let notices = closeNotices
+                closeNotices.removeAll(keepingCapacity: true)
+                for (connection, reason) in notices { connection.deliverClose(reason) }
+            }
+            if !deferred.isEmpty {
+                let work = deferred
+                deferred.removeAll(keepingCapacity: true)
+                for body in work { body() }
+            }
+        }
+    }
+
+    private func flush() {
+        var i = 0
+        // A writability callback may write to another connection and append to the queue.
+        while i < flushQueue.count {
+            let connection = flushQueue[i]
+            connection.queuedForFlush = false
+            connection.flushNow()
+            i += 1
+        }
+        flushQueue.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Registrations
+
+    @inline(__always)
+    private func dispatch(data: UInt64, events: IOEvents) {
+        let fd = Int(truncatingIfNeeded: data & 0xffff_ffff)
+        let id = UInt32(truncatingIfNeeded: data >> 32)
+        guard fd < slots.count, slots[fd].id == id, let target = slots[fd].target else { return }
+        target.handle(events)
+    }
+
+    func register(_ target: Selectable, interest: Interest) throws(ReactorError) {
+        let fd = Int(target.fd)
+        if fd >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: fd - slots.count + 1)) }
+        precondition(slots[fd].target == nil, "descriptor \(fd) registered twice")
+        let id = nextID
+        nextID = nextID == UInt32.max ? 1 : nextID + 1
+        try epoll.add(target.fd, interest, data: UInt64(id) << 32 | UInt64(UInt32(bitPattern: target.fd)))
+        slots[fd] = Slot(id: id, target: target)
+        target.registrationID = id
+        target.interest = interest
+    }
+
+    /// Changes interest; skips the system call when nothing changes.
+    func reregister(_ target: Selectable, interest: Interest) {
+        guard target.registrationID != 0, interest != target.interest else { return }
+        do {
+            try epoll.modify(
+                target.fd, interest,
+                data: UInt64(target.registrationID) << 32 | UInt64(UInt32(bitPattern: target.fd)))
+            target.interest = interest
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    func deregister(_ target: Selectable) {
+        guard target.registrationID != 0 else { return }
+        let fd = Int(target.fd)
+        epoll.delete(target.fd)
+        if fd < slots.count, slots[fd].id == target.registrationID { slots[fd] = Slot() }
+        target.registrationID = 0
+    }
+
+    /// Number of live registrations (connections, listeners, watchers), excluding the reactor's own.
+    public var registrationCount: Int {
+        slots.reduce(0) { $0 + ($1.target == nil || $1.target!.isInternal ? 0 : 1) }
+    }
+
+    // MARK: Signals
+
+    /// Delivers `signal` as a loop event instead of an asynchronous handler.
+    ///
+    /// The signal is blocked in the calling thread and read from a signalfd. Call this from the
+    /// thread that runs the reactor before starting other threads, so that no other thread has it
+    /// unblocked (a process-directed signal goes to any thread that does not block it).
+    public func onSignal(_ signal: Int32, _ body: @escaping (Int32) -> Void) throws(ReactorError) {
+        if signals == nil { signals = try SignalSource(reactor: self) }
+        try signals!.add(signal, body)
+    }
+
+    // MARK: Watching descriptors
+
+    /// Watches a descriptor the caller owns (a pipe, a terminal, another library's socket).
+    ///
+    /// Level-triggered: `body` is called every iteration while the condition holds.
+    /// - Returns: a ``Watcher`` to change interest or stop watching. The reactor does not close `fd`.
+    public func watch(_ fd: Int32, interest: Interest, _ body: @escaping (IOEvents) -> Void) throws(ReactorError)
+        -> Watcher
+    {
+        let watcher = Watcher(reactor: self, fd: fd, body: body)
+        try register(watcher, interest: interest)
+        return watcher
+    }
+}
+
+/// Anything registered with a reactor's epoll set: the common base of ``Connection``, ``Listener``
+/// and ``Watcher`` (and the reactor's own eventfd and signalfd). It has no public members.
+public class Selectable {
+    let fd: Int32
+    var registrationID: UInt32 = 0
+    var interest: Interest = []
+    var isInternal: Bool { false }
+
+    init(fd: Int32) { self.fd = fd }
+
+    func handle(_ events: IOEvents) { fatalError("subclass must override") }
+
+    /// The reactor is going away with this still registered: release the descriptor, no callbacks.
+    func reactorWillDeinit() {}
+}
+
+/// A descriptor watched with ``Reactor/watch(_:interest:_:)``.
+public final class Watcher: Selectable {
+    private unowned let reactor: Reactor
+    private let body: (IOEvents) -> Void
+
+    init(reactor: Reactor, fd: Int32, body: @escaping (IOEvents) -> Void) {
+        self.reactor = reactor
+        self.body = body
+        super.init(fd: fd)
+    }
+
+    override func handle(_ events: IOEvents) { body(events) }
+
+    /// Changes what the watcher is called for.
+    public func setInterest(_ interest: Interest) { reactor.reregister(self, interest: interest) }
+
+    /// Stops watching; the descriptor stays open (it belongs to the caller).
+    public func cancel() { reactor.deregister(self) }
+}
