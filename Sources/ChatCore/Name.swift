@@ -1,0 +1,52 @@
+// Name: a validated nick or room name, stored inline so the message path copies it without ARC.
+
+/// A valid nick or room name: 1–32 of `[A-Za-z0-9_-]`.
+///
+/// A name is written into outgoing lines far more often than it changes, so it is kept ready to copy:
+/// the bytes as the client spelled them sit inline in the value (32 bytes is the longest name), next to
+/// the folded lookup ``key``. A `Name` is plain data, with no heap storage: reading one off a client or
+/// a room and appending it to a line costs no retain, no release and no allocation.
+struct Name: Sendable, Equatable {
+    /// The spelled bytes in memory order, zero-padded.
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// The number of bytes in ``storage`` that belong to the name.
+    let count: Int
+    /// The case-folded key that uniqueness and sorting use.
+    let key: NameKey
+
+    /// Validates `raw`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
+    init?(_ raw: UnsafeRawBufferPointer) {
+        guard let key = NameKey(validating: raw) else { return nil }
+        self.key = key
+        self.count = raw.count
+        withUnsafeMutableBytes(of: &self.storage) { $0.copyMemory(from: raw) }
+    }
+
+    /// Validates `string`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
+    init?(_ string: String) {
+        var string = string
+        guard let name = string.withUTF8({ Name(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = name
+    }
+
+    /// Calls `body` with the name's bytes as spelled.
+    @inline(__always)
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes(of: self.storage) { try body(UnsafeRawBufferPointer(rebasing: $0[..<self.count])) }
+    }
+
+    /// The name's bytes as spelled (allocates; for listings and tests).
+    var bytes: [UInt8] {
+        self.withBytes { Array($0) }
+    }
+
+    /// The name as spelled (allocates; for logs, listings and tests).
+    var string: String {
+        self.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Equal when spelled identically; names that differ only in case have equal keys but are not equal.
+    static func == (lhs: Name, rhs: Name) -> Bool {
+        lhs.count == rhs.count && lhs.storage == rhs.storage
+    }
+}

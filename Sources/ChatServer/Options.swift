@@ -1,0 +1,126 @@
+// Options: the switchboard command line, parsed into a value with one clear error per mistake.
+
+/// Everything the command line sets.
+struct Options {
+    static let version = "switchboard 0.1.0"
+
+    var host = "127.0.0.1"
+    var port = 9999
+    var unixPath: String?
+    /// nil: derived from the open-files limit at start-up.
+    var maxConnections: Int?
+    var maxLine = 4096
+    var maxOutbuf = 1 << 20
+    var idleTimeout = 0
+    var rate = 0
+    var presenceLimit = 1000
+    var logLevel = LogLevel.info
+    var printPort = false
+    var keepAlive = true
+
+    static let usage = """
+        Usage: switchboard [options]
+
+        A line-chat server. Connect with `nc 127.0.0.1 9999` and type; /help lists commands.
+
+        Options:
+          --host H              address to listen on (default 127.0.0.1; ::1 or 0.0.0.0 to widen)
+          --port P              TCP port, 0 picks a free one (default 9999)
+          --unix PATH           also listen on a Unix-domain socket at PATH
+          --max-connections N   clients at most; more get ERR server-full (default: open-files limit - 64)
+          --max-line BYTES      longest line accepted, newline excluded (default 4096)
+          --max-outbuf BYTES    output queued for one client before it is dropped as a slow
+                                consumer (default 1048576)
+          --idle-timeout S      close clients silent for S seconds, 0 = never (default 0)
+          --rate N              lines per second per client, with a burst of N; a faster client is
+                                slowed by not reading from it, never by dropping lines; 0 = unlimited (default 0)
+          --presence-limit N    no JOIN/PART/NICK announcements in rooms above N members (default 1000)
+          --no-keepalive        do not enable TCP keepalive on client sockets
+          --log-level L         error, warn, info or debug (default info)
+          --print-port          print the bound TCP port on stdout once listening
+          --help                show this help
+          --version             show the version
+        """
+
+    enum Parsed {
+        case success(Int)
+        case failure(String)
+    }
+
+    enum Outcome {
+        case run(Options)
+        case exit(message: String, status: Int32)
+    }
+
+    /// Parses `arguments` (without the program name). Accepts `--flag value` and `--flag=value`.
+    static func parse(_ arguments: [String]) -> Outcome {
+        var options = Options()
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            var flag = argument
+            var inlineValue: String?
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            }
+            func value() -> String? {
+                if let inlineValue { return inlineValue }
+                return rest.popFirst()
+            }
+            func number(_ range: ClosedRange<Int>) -> Parsed {
+                guard let text = value() else { return .failure("\(flag) needs a value") }
+                guard let n = Int(text), range.contains(n) else {
+                    return .failure("\(flag): '\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+                }
+                return .success(n)
+            }
+            var failure: String?
+            func set(_ result: Parsed, _ apply: (Int) -> Void) {
+                switch result {
+                case .success(let n): apply(n)
+                case .failure(let message): failure = message
+                }
+            }
+            switch flag {
+            case "--help", "-h":
+                return .exit(message: usage, status: 0)
+            case "--version":
+                return .exit(message: version, status: 0)
+            case "--host":
+                guard let host = value(), !host.isEmpty else { return .exit(message: "--host needs a value", status: 2) }
+                options.host = host
+            case "--port":
+                set(number(0...65535)) { options.port = $0 }
+            case "--unix":
+                guard let path = value(), !path.isEmpty else { return .exit(message: "--unix needs a path", status: 2) }
+                options.unixPath = path
+            case "--max-connections":
+                set(number(1...10_000_000)) { options.maxConnections = $0 }
+            case "--max-line":
+                set(number(1...(64 << 20))) { options.maxLine = $0 }
+            case "--max-outbuf":
+                set(number(1024...(1 << 40))) { options.maxOutbuf = $0 }
+            case "--idle-timeout":
+                set(number(0...(365 * 86400))) { options.idleTimeout = $0 }
+            case "--rate":
+                set(number(0...1_000_000_000)) { options.rate = $0 }
+            case "--presence-limit":
+                set(number(0...Int(Int32.max))) { options.presenceLimit = $0 }
+            case "--log-level":
+                guard let text = value() else { return .exit(message: "--log-level needs a value", status: 2) }
+                guard let level = LogLevel(name: text) else {
+                    return .exit(message: "--log-level: '\(text)' is not one of error, warn, info, debug", status: 2)
+                }
+                options.logLevel = level
+            case "--print-port":
+                options.printPort = true
+            case "--no-keepalive":
+                options.keepAlive = false
+            default:
+                return .exit(message: "unknown option '\(argument)' (see --help)", status: 2)
+            }
+            if let failure { return .exit(message: failure, status: 2) }
+        }
+        return .run(options)
+    }
+}
