@@ -31,12 +31,7 @@ extension ChatState {
     func deliverScratch(in room: Room, except excluded: ClientID?, transport: any ChatTransport) -> Int {
         let line = self.scratch.bytes
         return room.members.withUnsafeBufferPointer { ids in
-            var delivered = 0
-            for id in ids where id != excluded {
-                transport.send(line, to: id)
-                delivered += 1
-            }
-            return delivered
+            transport.broadcast(line, to: ids, except: excluded)
         }
     }
 

@@ -34,4 +34,26 @@ public protocol ChatTransport: AnyObject {
     ///
     /// - Parameter client: The client to close.
     func close(_ client: ClientID)
+
+    /// Queues `line` for every client in `clients` except `excluded`, and returns how many it
+    /// was queued for.
+    ///
+    /// Room messages go through here: one call per message rather than one dynamic ``send(_:to:)``
+    /// call per member, so a transport can run the whole fan-out as one tight loop. The default
+    /// implementation calls ``send(_:to:)`` for each recipient.
+    func broadcast(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
+        -> Int
+}
+
+extension ChatTransport {
+    public func broadcast(
+        _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?
+    ) -> Int {
+        var delivered = 0
+        for client in clients where client != excluded {
+            self.send(line, to: client)
+            delivered += 1
+        }
+        return delivered
+    }
 }

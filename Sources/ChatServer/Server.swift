@@ -14,6 +14,10 @@ final class Server: ChatTransport {
     private var listeners: [Listener] = []
     /// Sessions by descriptor (== ClientID.raw); descriptors are small and dense.
     private var sessions: ContiguousArray<Session?> = []
+    /// The same connections, unretained, for the fan-out loop: each session keeps its connection
+    /// alive, and the entry is cleared when the session closes. Walking `Session?` references
+    /// instead costs two retain/release pairs per delivery.
+    private var outputs: ContiguousArray<Unmanaged<Connection>?> = []
     private(set) var sessionCount = 0
     private let serverFullLine: [UInt8]
     private let slowConsumerLine: [UInt8]
@@ -87,9 +91,13 @@ final class Server: ChatTransport {
             return
         }
         let fd = Int(connection.descriptor)
-        if fd >= sessions.count { sessions.append(contentsOf: repeatElement(nil, count: fd - sessions.count + 1)) }
+        if fd >= sessions.count {
+            sessions.append(contentsOf: repeatElement(nil, count: fd - sessions.count + 1))
+            outputs.append(contentsOf: repeatElement(nil, count: fd - outputs.count + 1))
+        }
         let session = Session(server: self, connection: connection)
         sessions[fd] = session
+        outputs[fd] = Unmanaged.passUnretained(connection)
         sessionCount += 1
         connection.handler = session
         connection.maxOutboundBytes = options.maxOutbuf
@@ -104,6 +112,7 @@ final class Server: ChatTransport {
         let fd = Int(session.id.raw)
         guard fd < sessions.count, sessions[fd] === session else { return }
         sessions[fd] = nil
+        outputs[fd] = nil
         sessionCount -= 1
         let why: String?
         switch reason {
@@ -138,12 +147,30 @@ final class Server: ChatTransport {
 
     // MARK: ChatTransport
 
-    @inline(__always)
     func send(_ line: UnsafeRawBufferPointer, to client: ClientID) {
         let fd = Int(client.raw)
-        guard fd < sessions.count, let session = sessions[fd] else { return }
-        session.connection.write(line)
+        guard fd < outputs.count, let connection = outputs[fd] else { return }
+        connection._withUnsafeGuaranteedRef { $0.write(line) }
         state.counters.bytesOut &+= line.count
+    }
+
+    /// The fan-out loop: no dynamic call, no reference counting per recipient.
+    func broadcast(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
+        -> Int
+    {
+        let excludedRaw = excluded?.raw ?? -1
+        let delivered = outputs.withUnsafeBufferPointer { outputs in
+            var delivered = 0
+            for client in clients where client.raw != excludedRaw {
+                let fd = Int(client.raw)
+                guard fd < outputs.count, let connection = outputs[fd] else { continue }
+                connection._withUnsafeGuaranteedRef { $0.write(line) }
+                delivered += 1
+            }
+            return delivered
+        }
+        state.counters.bytesOut &+= line.count &* delivered
+        return delivered
     }
 
     func close(_ client: ClientID) {
