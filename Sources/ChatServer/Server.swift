@@ -120,7 +120,7 @@ final class Server: ChatTransport {
             state.counters.slowConsumerDrops += 1
             why = "slow-consumer"
             log(.info, "dropped slow consumer \(state.nick(of: session.id) ?? "?") (fd \(fd))")
-        case .local: why = session.closeReason
+        case .local: why = session.ending.reason
         case .peerClosed: why = "quit"
         case .reset: why = "connection reset"
         case .error: why = "connection error"
@@ -135,7 +135,7 @@ final class Server: ChatTransport {
             let idleFor = self.reactor.now - session.lastActivity
             let limit = Int64(self.options.idleTimeout) * 1000
             if idleFor >= limit {
-                session.closeReason = "idle-timeout"
+                session.ending = .idleTimeout
                 session.connection.write(
                     ChatState.errorLine(.idleTimeout, "no input for \(self.options.idleTimeout) seconds"))
                 session.connection.closeAfterFlush()
@@ -176,7 +176,7 @@ final class Server: ChatTransport {
     func close(_ client: ClientID) {
         let fd = Int(client.raw)
         guard fd < sessions.count, let session = sessions[fd] else { return }
-        session.closeReason = "quit"
+        session.ending = .quit
         session.connection.closeAfterFlush()
     }
 
@@ -190,7 +190,7 @@ final class Server: ChatTransport {
         for listener in listeners { listener.close() }
         let bye = ChatState.byeLine("shutting-down")
         for case let session? in sessions {
-            session.closeReason = "shutting-down"
+            session.ending = .shutdown
             session.connection.write(bye)
             session.connection.closeAfterFlush()
         }

@@ -13,6 +13,9 @@ struct OutputBuffer {
     private(set) var capacity = 0
     private var head = 0
     private var tail = 0
+    /// How many bytes the last region held at its fullest: the next region starts at a size class
+    /// that fits it, so a busy connection does not regrow from the smallest class every iteration.
+    private var lastPeak: Int32 = 0
 
     @inline(__always) var count: Int { tail - head }
     @inline(__always) var isEmpty: Bool { tail == head }
@@ -22,25 +25,30 @@ struct OutputBuffer {
         UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0 + head) }, count: tail - head)
     }
 
+    /// True when `n` more bytes fit without ``makeRoom(_:pool:)``.
     @inline(__always)
-    mutating func append(_ bytes: UnsafeRawBufferPointer, pool: BufferPool) {
+    func hasRoom(for n: Int) -> Bool { capacity - tail >= n }
+
+    /// Appends `bytes`; the caller made room first. Split from ``makeRoom(_:pool:)`` so the hot
+    /// path does not even load the pool reference (a retain/release pair per message).
+    @inline(__always)
+    mutating func appendAssumingRoom(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         guard n > 0 else { return }
-        if capacity - tail < n { makeRoom(n, pool: pool) }
         (base! + tail).copyMemory(from: bytes.baseAddress!, byteCount: n)
         tail += n
     }
 
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer, pool: BufferPool) {
+        if !hasRoom(for: bytes.count) { makeRoom(bytes.count, pool: pool) }
+        appendAssumingRoom(bytes)
+    }
+
     /// Compacts or grows so `n` more bytes fit after `tail`.
-    private mutating func makeRoom(_ n: Int, pool: BufferPool) {
-        if base == nil {
-            if n <= BufferPool.blockSize {
-                base = pool.take()
-                capacity = BufferPool.blockSize
-            } else {
-                capacity = BufferPool.roundUp(n)
-                base = .allocate(byteCount: capacity, alignment: 16)
-            }
+    mutating func makeRoom(_ n: Int, pool: BufferPool) {
+        guard let current = base else {
+            (base, capacity) = pool.take(atLeast: max(n, Int(lastPeak)))
             head = 0
             tail = 0
             return
@@ -48,12 +56,11 @@ struct OutputBuffer {
         let live = tail - head
         if live + n <= capacity && head >= capacity / 2 {
             // Compacting is cheap when most of the region was already written out.
-            base!.copyMemory(from: base! + head, byteCount: live)
+            current.copyMemory(from: current + head, byteCount: live)
         } else {
-            let newCapacity = BufferPool.roundUp(max(capacity * 2, live + n))
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-            grown.copyMemory(from: base! + head, byteCount: live)
-            pool.give(base!, capacity: capacity)
+            let (grown, newCapacity) = pool.take(atLeast: max(capacity * 2, live + n))
+            grown.copyMemory(from: current + head, byteCount: live)
+            pool.give(current, capacity: capacity)
             base = grown
             capacity = newCapacity
         }
@@ -68,8 +75,20 @@ struct OutputBuffer {
         if head == tail { release(pool: pool) }
     }
 
+    /// Frees the storage without a pool, for a reactor's deinit (when the pool is going away too).
+    mutating func deallocate() {
+        base?.deallocate()
+        base = nil
+        capacity = 0
+        head = 0
+        tail = 0
+    }
+
     mutating func release(pool: BufferPool) {
-        if let base { pool.give(base, capacity: capacity) }
+        if let base {
+            pool.give(base, capacity: capacity)
+            lastPeak = Int32(clamping: tail)
+        }
         base = nil
         capacity = 0
         head = 0
@@ -77,34 +96,65 @@ struct OutputBuffer {
     }
 }
 
-/// Fixed-size output blocks recycled across connections, so steady-state flushing does not go
-/// through malloc. Larger regions (a consumer with a deep backlog) are plain allocations.
+/// Output regions recycled across connections in five size classes (256 B to 64 KiB), so
+/// steady-state flushing does not go through malloc.
+///
+/// A connection starts with the smallest class that fits and moves up as its backlog grows. Small
+/// first blocks matter for memory: when a thousand connections each get a short line in the same
+/// iteration (a JOIN in a busy lobby), they hold a thousand blocks at once, and the pool keeps
+/// them. Each class keeps at most 16 MiB; larger regions are plain allocations.
 final class BufferPool {
-    static let blockSize = 16 * 1024
-    /// Blocks kept for reuse at most (16 MiB); beyond that, drained blocks are freed.
-    static let maxCached = 1024
+    static let classSizes = [256, 1 << 10, 4 << 10, 16 << 10, 64 << 10]
+    static let bytesCachedPerClass = 16 << 20
 
-    private var free: [UnsafeMutableRawPointer] = []
+    private var free: [[UnsafeMutableRawPointer]] = Array(repeating: [], count: BufferPool.classSizes.count)
+    /// Per class, the fewest blocks the free list held since the last trim: that many sat unused
+    /// for a whole period and can go back to malloc.
+    private var lowWater: [Int] = Array(repeating: 0, count: BufferPool.classSizes.count)
 
-    init() { free.reserveCapacity(64) }
+    deinit { for list in free { for block in list { block.deallocate() } } }
 
-    deinit { for block in free { block.deallocate() } }
-
+    /// A region of at least `n` bytes and its capacity.
     @inline(__always)
-    func take() -> UnsafeMutableRawPointer {
-        free.popLast() ?? .allocate(byteCount: BufferPool.blockSize, alignment: 16)
+    func take(atLeast n: Int) -> (UnsafeMutableRawPointer, Int) {
+        for (index, size) in BufferPool.classSizes.enumerated() where n <= size {
+            if let block = free[index].popLast() {
+                if free[index].count < lowWater[index] { lowWater[index] = free[index].count }
+                return (block, size)
+            }
+            return (.allocate(byteCount: size, alignment: 16), size)
+        }
+        let largest = BufferPool.classSizes[BufferPool.classSizes.count - 1]
+        let size = (n + largest - 1) / largest * largest
+        return (.allocate(byteCount: size, alignment: 16), size)
     }
 
     @inline(__always)
     func give(_ block: UnsafeMutableRawPointer, capacity: Int) {
-        if capacity == BufferPool.blockSize && free.count < BufferPool.maxCached {
-            free.append(block)
+        if let index = BufferPool.classSizes.firstIndex(of: capacity),
+            free[index].count * capacity < BufferPool.bytesCachedPerClass
+        {
+            free[index].append(block)
         } else {
             block.deallocate()
         }
     }
 
-    static func roundUp(_ n: Int) -> Int { (n + blockSize - 1) / blockSize * blockSize }
+    /// Frees the blocks that were not needed during the last period and returns how many bytes
+    /// that was. A busy server's free lists empty every iteration, so it keeps its working set; an
+    /// idle one (after a burst of connections, say) gives it all back within two periods.
+    func trim() -> Int {
+        var freed = 0
+        for index in free.indices {
+            let unused = min(lowWater[index], free[index].count)
+            for block in free[index][..<unused] { block.deallocate() }
+            free[index].removeFirst(unused)
+            freed += unused * BufferPool.classSizes[index]
+            lowWater[index] = free[index].count
+        }
+        return freed
+    }
 
-    var cachedBlocks: Int { free.count }
+    /// Blocks held for reuse, all classes together.
+    var cachedBlocks: Int { free.reduce(0) { $0 + $1.count } }
 }

@@ -52,7 +52,7 @@ public final class Reactor {
     let pool = BufferPool()
     var timers = TimerHeap()
     private var deferred: [() -> Void] = []
-    var flushQueue: [Connection] = []
+    @exclusivity(unchecked) var flushQueue: [Connection] = []
     var closeNotices: [(Connection, CloseReason)] = []
     private var running = false
     private var stopRequested = false
@@ -66,6 +66,10 @@ public final class Reactor {
 
     /// Monotonic milliseconds, refreshed once per iteration (cheap to read in callbacks).
     public private(set) var now: Int64
+
+    /// When the output pool is next trimmed (loop-clock ms).
+    private var nextPoolTrim: Int64 = 0
+    private static let poolTrimInterval: Int64 = 500
 
     /// Iterations completed by ``run()``; handy for tests and stats.
     public private(set) var iterations = 0
@@ -116,6 +120,11 @@ public final class Reactor {
     public func runOnce(timeoutMilliseconds: Int? = nil) {
         var timeout = timers.timeout(now: now, cap: timeoutMilliseconds.map { Int64($0) })
         if !deferred.isEmpty || !flushQueue.isEmpty || !closeNotices.isEmpty { timeout = 0 }
+        if pool.cachedBlocks > 0 {
+            // Wake for the trim even when idle, but only while there is something to give back.
+            let untilTrim = max(0, nextPoolTrim - now)
+            timeout = timeout < 0 ? untilTrim : min(timeout, untilTrim)
+        }
         do {
             try epoll.wait(timeout: Int32(clamping: timeout)) { data, events in
                 self.dispatch(data: data, events: events)
@@ -125,9 +134,14 @@ public final class Reactor {
             preconditionFailure("\(error)")
         }
         now = Int64(Posix.monotonicNanoseconds() / 1_000_000)
-        timers.fireExpired(now: now)
+        fireExpiredTimers()
         runDeferred()
         flush()
+        if now >= nextPoolTrim {
+            nextPoolTrim = now + Reactor.poolTrimInterval
+            // Freed blocks sit between live objects; malloc_trim hands their pages to the kernel.
+            if pool.trim() >= 64 * 1024 { Posix.releaseFreeMemory() }
+        }
         iterations &+= 1
     }
 

@@ -257,6 +257,10 @@ enum Posix {
     @inline(never)
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
+    /// Returns free heap pages to the kernel (malloc_trim), so RSS follows what is in use.
+    @inline(never)
+    static func releaseFreeMemory() { _ = CEpoll.malloc_trim(0) }
+
     /// CLOCK_MONOTONIC in nanoseconds.
     @inline(__always)
     static func monotonicNanoseconds() -> UInt64 {
