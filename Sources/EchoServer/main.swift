@@ -1,5 +1,6 @@
 // echo-server: the README's embedding example, an echo server on the Reactor in about 30 lines.
-// Usage: echo-server [PORT]   (listens on 127.0.0.1, default port 7777; Ctrl-C stops it)
+// Usage: echo-server [[--port] PORT]   (listens on 127.0.0.1, default port 7777, 0 for any free
+// port; prints the bound address on stdout; Ctrl-C stops it)
 import Glibc
 import Reactor
 
@@ -20,7 +21,8 @@ final class EchoHandler: ConnectionHandler {
     }
 }
 
-let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 7777 : 7777
+let arguments = CommandLine.arguments.dropFirst().filter { $0 != "--port" }
+let port = arguments.first.flatMap { Int($0) } ?? 7777
 do {
     let reactor = try Reactor()
     try reactor.onSignal(SIGINT) { _ in reactor.stop() }
@@ -28,6 +30,7 @@ do {
         connection.handler = EchoHandler()
     }
     print("echo-server listening on \(listener.address)")
+    fflush(nil)  // stdout may be a pipe (tests read the port from it)
     reactor.run()
 } catch {
     print("echo-server: \(error)")

@@ -127,7 +127,14 @@ public final class Listener: Selectable {
         if let path = address.unixPath { Posix.unlink(path) }
     }
 
-    override func reactorWillDeinit() { close() }
+    /// The reactor is in its deinit: release the socket without `close()`, whose deregister and
+    /// timer cancel would load the unowned `reactor` and trap. The epoll set goes with the reactor.
+    override func reactorWillDeinit() {
+        guard !closed else { return }
+        closed = true
+        Posix.close(fd)
+        if let path = address.unixPath { Posix.unlink(path) }
+    }
 }
 
 extension Reactor {

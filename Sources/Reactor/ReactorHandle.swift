@@ -80,8 +80,9 @@ final class Wakeup: Selectable {
         for body in handle.takeAll() { body(reactor) }
     }
 
+    /// Called from the reactor's deinit. It must not touch `reactor`: loading an unowned reference
+    /// to an object whose deinit has begun traps. Closing the eventfd drops it from the epoll set.
     func shutdown() {
-        reactor.epoll.delete(fd)
         handle.close()
     }
 }

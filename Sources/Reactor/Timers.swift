@@ -53,6 +53,17 @@ extension Reactor {
 
     /// Number of scheduled timers.
     public var timerCount: Int { timers.count }
+
+    /// Fires every timer due at ``now``, earliest (then first scheduled) first. Each body runs
+    /// outside any access to `timers`, so it may schedule and cancel timers.
+    func fireExpiredTimers() {
+        // Bound the work: timers scheduled by callbacks for "now" run next iteration.
+        var budget = timers.count
+        while budget > 0, let body = timers.popExpired(now: now) {
+            budget -= 1
+            body()
+        }
+    }
 }
 
 struct TimerHeap {
@@ -97,13 +108,14 @@ struct TimerHeap {
         }
     }
 
-    /// Fires every timer due at `now`, earliest (then first scheduled) first. A repeating timer is
-    /// re-armed from its previous deadline, so it does not drift, but never into the past twice.
-    mutating func fireExpired(now: Int64) {
-        // Bound the work: timers scheduled by callbacks for "now" run next iteration.
-        var budget = heap.count
-        while budget > 0, let first = heap.first, first.deadline <= now {
-            budget -= 1
+    /// Removes the earliest timer if it is due at `now` and returns its body for the caller to run.
+    /// A repeating timer is re-armed from its previous deadline, so it does not drift, but never
+    /// into the past twice.
+    ///
+    /// The body is returned rather than called here: a callback may schedule or cancel timers, and
+    /// doing that from inside this mutating method is an exclusivity violation (a runtime trap).
+    mutating func popExpired(now: Int64) -> (() -> Void)? {
+        while let first = heap.first, first.deadline <= now {
             remove(first)
             guard let body = first.body else { continue }
             if let interval = first.interval {
@@ -117,8 +129,9 @@ struct TimerHeap {
             } else {
                 first.body = nil
             }
-            body()
+            return body
         }
+        return nil
     }
 
     @inline(__always)
