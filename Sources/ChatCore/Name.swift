@@ -3,22 +3,27 @@
 /// A valid nick or room name: 1–32 of `[A-Za-z0-9_-]`.
 ///
 /// A name is written into outgoing lines far more often than it changes, so it is kept ready to copy:
-/// the bytes as the client spelled them sit inline in the value (32 bytes is the longest name), next to
-/// the folded lookup ``key``. A `Name` is plain data, with no heap storage: reading one off a client or
-/// a room and appending it to a line costs no retain, no release and no allocation.
+/// the bytes as the client spelled them sit inline in the value (32 bytes is the longest name). A
+/// `Name` is plain data, with no heap storage: reading one off a client or a room and appending it to
+/// a line costs no retain, no release and no allocation.
+///
+/// The folded lookup ``key`` is computed on demand rather than stored: it is needed only when a
+/// name is claimed, looked up or sorted, and storing it cost 32 bytes per connected client.
 struct Name: Sendable, Equatable {
     /// The spelled bytes in memory order, zero-padded.
     private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private let length: UInt8
+
     /// The number of bytes in ``storage`` that belong to the name.
-    let count: Int
+    var count: Int { Int(self.length) }
+
     /// The case-folded key that uniqueness and sorting use.
-    let key: NameKey
+    var key: NameKey { self.withBytes { NameKey(validating: $0)! } }
 
     /// Validates `raw`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
     init?(_ raw: UnsafeRawBufferPointer) {
-        guard let key = NameKey(validating: raw) else { return nil }
-        self.key = key
-        self.count = raw.count
+        guard NameKey(validating: raw) != nil else { return nil }
+        self.length = UInt8(raw.count)
         withUnsafeMutableBytes(of: &self.storage) { $0.copyMemory(from: raw) }
     }
 
@@ -47,6 +52,6 @@ struct Name: Sendable, Equatable {
 
     /// Equal when spelled identically; names that differ only in case have equal keys but are not equal.
     static func == (lhs: Name, rhs: Name) -> Bool {
-        lhs.count == rhs.count && lhs.storage == rhs.storage
+        lhs.length == rhs.length && lhs.storage == rhs.storage
     }
 }

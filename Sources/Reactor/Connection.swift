@@ -52,10 +52,20 @@ public final class Connection: Selectable {
     public private(set) var isWritable = true
     var connectAttempt: ConnectAttempt?
 
+    // Watermarks are stored in 32 bits (a connection is 16 bytes smaller; at 10,000 idle
+    // connections that is memory) and clamped to 2 GiB.
+    @exclusivity(unchecked) private var low: Int32 = 32 * 1024
+    @exclusivity(unchecked) private var high: Int32 = 64 * 1024
     /// Queued bytes at or below which a non-writable connection becomes writable again.
-    @exclusivity(unchecked) public var lowWatermark = 32 * 1024
+    public var lowWatermark: Int {
+        get { Int(low) }
+        set { low = Int32(clamping: newValue) }
+    }
     /// Queued bytes above which the connection becomes non-writable.
-    @exclusivity(unchecked) public var highWatermark = 64 * 1024
+    public var highWatermark: Int {
+        get { Int(high) }
+        set { high = Int32(clamping: newValue) }
+    }
     /// Queued bytes above which the peer is considered lost: the output is dropped and the
     /// connection closed with ``CloseReason/outputLimitExceeded``.
     @exclusivity(unchecked) public var maxOutboundBytes = 64 * 1024 * 1024

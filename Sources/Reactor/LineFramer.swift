@@ -27,14 +27,17 @@ public struct LineFramer: Sendable {
         case overlong
     }
 
-    /// The longest line accepted, in bytes, excluding the `\n` (and a `\r` before it).
-    public let maxLineLength: Int
     private var partial: [UInt8] = []
+    // 32 bits and next to the flag: a framer lives in every connection's handler (16 bytes, not 24).
+    private let limit: Int32
     private var discarding = false
 
+    /// The longest line accepted, in bytes, excluding the `\n` (and a `\r` before it).
+    public var maxLineLength: Int { Int(limit) }
+
     public init(maxLineLength: Int = 4096) {
-        precondition(maxLineLength > 0, "maxLineLength must be positive")
-        self.maxLineLength = maxLineLength
+        precondition(maxLineLength > 0 && maxLineLength < Int(Int32.max), "maxLineLength must be in 1..<2^31")
+        self.limit = Int32(maxLineLength)
     }
 
     /// Bytes of an unfinished line held between reads.
