@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(
             name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
             swiftSettings: swiftSettings),
+        // Copy-per-recipient vs shared-chunk output queues, measured without sockets.
+        .executableTarget(name: "FanoutModel", path: "Benchmarks/FanoutModel", swiftSettings: swiftSettings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         .testTarget(
