@@ -67,7 +67,15 @@ final class Server: ChatTransport {
 
     private func listen(on address: SocketAddress) throws(StartError) {
         do {
-            let listener = try reactor.listen(on: address, options: ListenOptions(backlog: 4096)) { [unowned self] in
+            // The reactor's default 16 accepts per wakeup. While the lobby is within the presence
+            // limit every arrival is announced to all members, so bigger batches share each member's
+            // write among more arrivals: 32 cut server CPU per connection in the C=10000 idle run
+            // from ~32 to ~23 us, but left ~25 more bytes of RSS per idle connection (532 vs 507),
+            // and the setup rate chatload sees is bound by its own round trips either way.
+            let options = ListenOptions(
+                backlog: 4096, acceptsPerWakeup: 16,
+                keepAlive: self.options.keepAlive ? ListenOptions.KeepAlive() : nil)
+            let listener = try reactor.listen(on: address, options: options) { [unowned self] in
                 self.accepted($0)
             }
             listener.onError = { [unowned self] error in self.log(.warn, "accept on \(address): \(error)") }
@@ -102,7 +110,6 @@ final class Server: ChatTransport {
         connection.handler = session
         connection.maxOutboundBytes = options.maxOutbuf
         connection.overflowNotice = slowConsumerLine
-        if options.keepAlive { connection.setKeepAlive() }
         if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
         state.connect(session.id, transport: self)
         if log.enabled(.debug) { log(.debug, "connected fd \(fd) as \(state.nick(of: session.id) ?? "?")") }

@@ -134,7 +134,9 @@ public final class Connection: Selectable {
             reactor.flushQueue.append(self)
         }
         let pending = output.count
-        if pending > highWatermark {
+        // Against the smaller of the two limits, so a cap set below the high watermark is honoured
+        // too (comparing with highWatermark alone let output grow past such a cap).
+        if pending > min(highWatermark, maxOutboundBytes) {
             if pending > maxOutboundBytes {
                 overflow()
             } else if isWritable {

@@ -129,6 +129,7 @@ final class BufferPool {
         return (.allocate(byteCount: size, alignment: 16), size)
     }
 
+
     @inline(__always)
     func give(_ block: UnsafeMutableRawPointer, capacity: Int) {
         if let index = BufferPool.classSizes.firstIndex(of: capacity),

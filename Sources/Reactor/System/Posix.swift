@@ -257,6 +257,13 @@ enum Posix {
     @inline(never)
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
+    /// True if `path` names a socket (lstat, so a symlink to one does not count).
+    @inline(never)
+    static func isSocketFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK
+    }
+
     /// Returns free heap pages to the kernel (malloc_trim), so RSS follows what is in use.
     @inline(never)
     static func releaseFreeMemory() { _ = CEpoll.malloc_trim(0) }
