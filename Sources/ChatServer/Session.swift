@@ -79,6 +79,9 @@ final class Throttle {
     private var refilledAt: Int64
     private var backlog: [UInt8] = []
     private var backlogStart = 0
+    /// Backlog offsets where an over-long line was discarded: its ERR waits its turn there, so it
+    /// cannot overtake the replies to lines sent before it.
+    private var overlongAt: [Int] = []
     private var drainTimer: Reactor.Timer?
 
     init(rate: Int, now: Int64) {
@@ -109,7 +112,11 @@ final class Throttle {
                     backlog.append(10)
                 }
             case .overlong:
-                server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+                if backlog.isEmpty {
+                    server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+                } else {
+                    overlongAt.append(backlog.count)
+                }
             }
         }
         if backlog.count > backlogStart && !session.connection.isReadingPaused {
@@ -132,7 +139,16 @@ final class Throttle {
         let server = session.server
         let id = session.id
         refill(now: connection.reactor.now)
-        while tokens >= 1, backlogStart < backlog.count {
+        // Reads are paused while lines wait here, so no byte arrives to mark activity: a client
+        // whose lines are still draining is not idle, and must not be dropped with them unsent.
+        session.lastActivity = connection.reactor.now
+        while backlogStart < backlog.count || !overlongAt.isEmpty {
+            if let at = overlongAt.first, at <= backlogStart {
+                overlongAt.removeFirst()
+                server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+                continue
+            }
+            guard tokens >= 1 else { break }
             let end = backlog[backlogStart...].firstIndex(of: 10)!
             tokens -= 1
             backlog.withUnsafeBytes { raw in

@@ -47,6 +47,10 @@ public final class Connection: Selectable {
     private var readEOF = false
     private var descriptorReleased = false
     private var lastWrittenNewline = true
+    /// The kernel refused part of the last flush: the peer is not keeping up. Only then does
+    /// queued output past ``maxOutboundBytes`` count as a slow consumer; a backlog that is merely
+    /// waiting for this iteration's flush (the peer reads fine, a flooder just sent a lot) does not.
+    private var peerBehind = false
     /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
     // Declared with the other one-byte fields: at 10,000 idle connections, padding is memory.
     public private(set) var isWritable = true
@@ -66,8 +70,10 @@ public final class Connection: Selectable {
         get { Int(high) }
         set { high = Int32(clamping: newValue) }
     }
-    /// Queued bytes above which the peer is considered lost: the output is dropped and the
-    /// connection closed with ``CloseReason/outputLimitExceeded``.
+    /// Queued bytes above which a peer that is not keeping up is considered lost: once the
+    /// kernel has refused output (its socket buffer is full) and more than this is queued, the
+    /// output is dropped and the connection closed with ``CloseReason/outputLimitExceeded``.
+    /// Whatever the peer does, queued output never exceeds four times this.
     @exclusivity(unchecked) public var maxOutboundBytes = 64 * 1024 * 1024
     /// Written once, best effort, straight to the socket when ``maxOutboundBytes`` is exceeded
     /// (after a `\n` if the last byte sent did not end a line), so the peer can learn why.
@@ -137,9 +143,11 @@ public final class Connection: Selectable {
         // Against the smaller of the two limits, so a cap set below the high watermark is honoured
         // too (comparing with highWatermark alone let output grow past such a cap).
         if pending > min(highWatermark, maxOutboundBytes) {
-            if pending > maxOutboundBytes {
+            if pending > maxOutboundBytes && (peerBehind || pending / 4 > maxOutboundBytes) {
                 overflow()
-            } else if isWritable {
+                return
+            }
+            if isWritable && pending > highWatermark {
                 isWritable = false
                 handler?.connection(self, writabilityChanged: false)
             }
@@ -172,12 +180,22 @@ public final class Connection: Selectable {
             let pending = output.readable
             let chunk = min(pending.count, reactor.writeBudget)
             do {
-                if case .processed(let n) = try Posix.write(fd, pending.baseAddress!, count: chunk), n > 0 {
-                    lastWrittenNewline = pending[n - 1] == 10
-                    output.consume(n, pool: reactor.pool)
+                switch try Posix.write(fd, pending.baseAddress!, count: chunk) {
+                case .processed(let n):
+                    peerBehind = n < chunk
+                    if n > 0 {
+                        lastWrittenNewline = pending[n - 1] == 10
+                        output.consume(n, pool: reactor.pool)
+                    }
+                case .wouldBlock:
+                    peerBehind = true
                 }
             } catch {
                 close(reason: Posix.isReset(error) ? .reset : .error(error))
+                return
+            }
+            if peerBehind && output.count > maxOutboundBytes {
+                overflow()
                 return
             }
         }

@@ -58,11 +58,17 @@ public final class Reactor {
     private var stopRequested = false
     private var wakeup: Wakeup!
     private var signals: SignalSource?
-    /// The maximum bytes one connection writes per iteration (Redis uses 64 KB), so one fast
-    /// consumer of a large backlog cannot hog the loop.
-    public var writeBudget = 64 * 1024
-    /// How many reads one readable connection gets per wakeup before others get a turn.
-    public var readsPerWakeup = 4
+    /// The maximum bytes one connection writes per iteration, so one consumer of a large backlog
+    /// cannot hog the loop.
+    ///
+    /// Four times what one connection may read per iteration (Redis keeps the same ratio with
+    /// 16 KB reads and 64 KB writes): a broadcast server turns every byte read from one sender
+    /// into a slightly longer line for each recipient, and a recipient that reads as fast as the
+    /// sender writes must never fall behind just because its writes were capped below the input.
+    public var writeBudget = 256 * 1024
+    /// How many reads (of up to ``scratchSize`` bytes) one readable connection gets per wakeup
+    /// before others get a turn.
+    public var readsPerWakeup = 1
 
     /// Monotonic milliseconds, refreshed once per iteration (cheap to read in callbacks).
     public private(set) var now: Int64
