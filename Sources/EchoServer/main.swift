@@ -25,7 +25,8 @@ let arguments = CommandLine.arguments.dropFirst().filter { $0 != "--port" }
 let port = arguments.first.flatMap { Int($0) } ?? 7777
 do {
     let reactor = try Reactor()
-    try reactor.onSignal(SIGINT) { _ in reactor.stop() }
+    // unowned: the reactor keeps this closure, so a strong capture would be a cycle (a leak at exit).
+    try reactor.onSignal(SIGINT) { [unowned reactor] _ in reactor.stop() }
     let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: port)) { connection in
         connection.handler = EchoHandler()
     }
