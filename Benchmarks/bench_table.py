@@ -27,6 +27,10 @@ def load(path):
                 continue
             record = json.loads(line)
             server, _, label = record.get("tag", "?:?").partition(":")
+            # The setup rate chatload sees is bound by its own round trips; the server's side of
+            # connection setup is the connections it took per second of its own CPU.
+            if record.get("workload") == "idle" and record.get("server_cpu_s"):
+                record["setup_per_cpu_s"] = record["connections"] / record["server_cpu_s"]
             runs.setdefault((server, label), []).append(record)
     return runs
 
@@ -119,6 +123,7 @@ def table(args):
     figure(idle, "server RSS per connection", "idle", "rss_per_conn_bytes", size, "≤ 512 B",
            absolute=lambda v: v <= 512)
     figure(idle, "setup rate (connections/s)", "idle", "setup_per_s", rate, "≥ 1.5×", lambda r: r >= 1.5)
+    figure(idle, "connections set up per server-CPU-second", "idle", "setup_per_cpu_s", rate)
     echo = f"echo C={args.echo_connections}, pipeline 16"
     figure(echo, "requests per server-CPU-second", "echo", "requests_per_cpu_s", rate)
     figure(echo, "requests/s", "echo", "requests_per_s", rate)

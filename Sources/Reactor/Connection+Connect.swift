@@ -74,8 +74,11 @@ extension Reactor {
                 // Connected at once (common for Unix sockets): still report from the loop.
                 runLater { connection.finishConnect() }
             } else if timeoutMilliseconds > 0 {
-                attempt.timer = schedule(afterMilliseconds: timeoutMilliseconds) { [weak connection] in
-                    connection?.close(reason: .error(.connectTimeout))
+                // unowned, not weak: a weak reference gives the connection a side table, which puts
+                // every later retain and release of it on the slow path. The timer cannot outlive
+                // the connection: success and close both cancel it.
+                attempt.timer = schedule(afterMilliseconds: timeoutMilliseconds) { [unowned connection] in
+                    connection.close(reason: .error(.connectTimeout))
                 }
             }
         } catch {
