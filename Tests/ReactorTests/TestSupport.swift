@@ -350,15 +350,6 @@ final class TestClient {
     }
 }
 
-/// A connected pair of stream sockets (client and server side), both blocking.
-func connectedPair() throws -> (Int32, Int32) {
-    var fds: [Int32] = [0, 0]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-        throw TestError("socketpair: \(errnoText(errno))")
-    }
-    return (fds[0], fds[1])
-}
-
 /// Where two byte sequences first differ, or nil if they are equal. Compare megabytes with this
 /// rather than `#expect(a == b)`, whose failure message diffs the two collections (for minutes).
 func firstDifference(_ actual: [UInt8], _ expected: [UInt8]) -> String? {
