@@ -26,7 +26,8 @@ test:
 # The suite again under AddressSanitizer, in its own build folder.
 test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
-	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
+		--scratch-path .build-asan --no-parallel
 
 # Release build, then switchboard and redis-server side by side on the standard workloads.
 bench: release

@@ -169,7 +169,9 @@ extension EndToEnd {
             let stats = try flooder.stats()
             #expect(stats["slow_consumer_drops"] == 1)
             #expect(stats["connections"] == 3)
-            #expect(peak - baseline < 32 << 10, "server RSS grew from \(baseline) KiB to \(peak) KiB")
+            if !underAddressSanitizer {
+                #expect(peak - baseline < 32 << 10, "server RSS grew from \(baseline) KiB to \(peak) KiB")
+            }
         }
 
         /// Whether SO_RCVBUF may be set to 4 MiB (net.core.rmem_max), which the next test needs.
