@@ -46,7 +46,11 @@ extension ChatState {
         _ reply: Reply, in room: Room, by actor: ClientID, includingActor: Bool = true, transport: any ChatTransport
     ) {
         if room.count <= self.config.presenceLimit {
-            self.broadcast(reply, in: room, except: includingActor ? nil : actor, transport: transport)
+            self.scratch.encode(reply)
+            let line = self.scratch.bytes
+            _ = room.members.withUnsafeBufferPointer { ids in
+                transport.announce(line, to: ids, except: includingActor ? nil : actor)
+            }
         } else if includingActor {
             self.send(reply, to: actor, transport: transport)
         }

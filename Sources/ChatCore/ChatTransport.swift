@@ -43,9 +43,24 @@ public protocol ChatTransport: AnyObject {
     /// implementation calls ``send(_:to:)`` for each recipient.
     func broadcast(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
         -> Int
+
+    /// Like ``broadcast(_:to:except:)``, for presence lines (`JOIN`, `PART`, `NICK`) to a room.
+    ///
+    /// Nobody waits on these, and a burst of arrivals into one room produces one for every member
+    /// per arrival, so a transport may hold them briefly and send several in one write, as long
+    /// as each client's lines stay in order. The default implementation is
+    /// ``broadcast(_:to:except:)``.
+    func announce(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
+        -> Int
 }
 
 extension ChatTransport {
+    public func announce(
+        _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?
+    ) -> Int {
+        self.broadcast(line, to: clients, except: excluded)
+    }
+
     public func broadcast(
         _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?
     ) -> Int {

@@ -165,13 +165,34 @@ final class Server: ChatTransport {
     func broadcast(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
         -> Int
     {
+        fanOut(line, to: clients, except: excluded, coalesce: false)
+    }
+
+    /// Presence lines are coalesced for a few milliseconds (Connection.enqueue): in a connection
+    /// storm into a room within the presence limit, every member would otherwise cost a write per
+    /// loop iteration.
+    func announce(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
+        -> Int
+    {
+        fanOut(line, to: clients, except: excluded, coalesce: true)
+    }
+
+    @inline(__always)
+    private func fanOut(
+        _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?,
+        coalesce: Bool
+    ) -> Int {
         let excludedRaw = excluded?.raw ?? -1
         let delivered = outputs.withUnsafeBufferPointer { outputs in
             var delivered = 0
             for client in clients where client.raw != excludedRaw {
                 let fd = Int(client.raw)
                 guard fd < outputs.count, let connection = outputs[fd] else { continue }
-                connection._withUnsafeGuaranteedRef { $0.write(line) }
+                if coalesce {
+                    connection._withUnsafeGuaranteedRef { $0.enqueue(line) }
+                } else {
+                    connection._withUnsafeGuaranteedRef { $0.write(line) }
+                }
                 delivered += 1
             }
             return delivered

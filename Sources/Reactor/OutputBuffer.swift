@@ -77,7 +77,7 @@ struct OutputBuffer {
 
     /// Frees the storage without a pool, for a reactor's deinit (when the pool is going away too).
     mutating func deallocate() {
-        base?.deallocate()
+        if let base { BufferPool.free(base, capacity: capacity) }
         base = nil
         capacity = 0
         head = 0
@@ -115,7 +115,34 @@ final class BufferPool {
     /// for a whole period and can go back to malloc.
     private var lowWater: [Int] = Array(repeating: 0, count: BufferPool.classSizes.count)
 
-    deinit { for list in free { for block in list { block.deallocate() } } }
+    deinit {
+        for (index, list) in free.enumerated() {
+            for block in list { BufferPool.free(block, capacity: BufferPool.classSizes[index]) }
+        }
+    }
+
+    /// Regions of 16 KiB and more come straight from mmap, the rest from malloc. Large regions are
+    /// what a burst leaves behind (a member of a busy room holding a few milliseconds of presence
+    /// lines); from the malloc heap they stayed resident after being freed, wedged between live
+    /// objects, while an unmapped region leaves RSS at once.
+    static let mappedThreshold = 16 << 10
+
+    @inline(__always)
+    static func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+        guard size >= mappedThreshold else { return .allocate(byteCount: size, alignment: 16) }
+        // Out of address space: as fatal as a failed malloc, which traps in Swift too.
+        guard let region = Posix.mapAnonymous(size) else { fatalError("mmap of \(size) bytes failed") }
+        return region
+    }
+
+    @inline(__always)
+    static func free(_ block: UnsafeMutableRawPointer, capacity: Int) {
+        if capacity >= mappedThreshold {
+            Posix.unmap(block, capacity)
+        } else {
+            block.deallocate()
+        }
+    }
 
     /// A region of at least `n` bytes and its capacity.
     @inline(__always)
@@ -125,11 +152,11 @@ final class BufferPool {
                 if free[index].count < lowWater[index] { lowWater[index] = free[index].count }
                 return (block, size)
             }
-            return (.allocate(byteCount: size, alignment: 16), size)
+            return (BufferPool.allocate(size), size)
         }
         let largest = BufferPool.classSizes[BufferPool.classSizes.count - 1]
         let size = (n + largest - 1) / largest * largest
-        return (.allocate(byteCount: size, alignment: 16), size)
+        return (BufferPool.allocate(size), size)
     }
 
 
@@ -140,7 +167,7 @@ final class BufferPool {
         {
             free[index].append(block)
         } else {
-            block.deallocate()
+            BufferPool.free(block, capacity: capacity)
         }
     }
 
@@ -151,7 +178,7 @@ final class BufferPool {
         var freed = 0
         for index in free.indices {
             let unused = min(lowWater[index], free[index].count)
-            for block in free[index][..<unused] { block.deallocate() }
+            for block in free[index][..<unused] { BufferPool.free(block, capacity: BufferPool.classSizes[index]) }
             free[index].removeFirst(unused)
             freed += unused * BufferPool.classSizes[index]
             lowWater[index] = free[index].count

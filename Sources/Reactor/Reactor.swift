@@ -53,6 +53,11 @@ public final class Reactor {
     var timers = TimerHeap()
     private var deferred: [() -> Void] = []
     @exclusivity(unchecked) var flushQueue: [Connection] = []
+    /// Connections with only ``Connection/enqueue(_:)`` output, flushed when the coalescing timer fires.
+    private var lazyQueue: [Connection] = []
+    private var lazyTimer: Timer?
+    /// The longest ``Connection/enqueue(_:)`` output waits for a flush, in milliseconds.
+    public var coalescingDelay = 20
     var closeNotices: [(Connection, CloseReason)] = []
     private var running = false
     private var stopRequested = false
@@ -185,6 +190,23 @@ public final class Reactor {
             i += 1
         }
         flushQueue.removeAll(keepingCapacity: true)
+    }
+
+    func enqueueLazyFlush(_ connection: Connection) {
+        lazyQueue.append(connection)
+        if lazyTimer == nil {
+            lazyTimer = schedule(afterMilliseconds: coalescingDelay) { [unowned self] in self.flushLazyQueue() }
+        }
+    }
+
+    /// The coalescing delay is over: everything enqueued since goes out in this iteration's flush.
+    private func flushLazyQueue() {
+        lazyTimer = nil
+        for connection in lazyQueue {
+            connection.queuedLazily = false
+            enqueueFlush(connection)
+        }
+        lazyQueue.removeAll(keepingCapacity: true)
     }
 
     // MARK: Registrations

@@ -264,6 +264,18 @@ enum Posix {
         return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK
     }
 
+    /// An anonymous private mapping of `size` bytes (a multiple of the page size), or nil.
+    @inline(never)
+    static func mapAnonymous(_ size: Int) -> UnsafeMutableRawPointer? {
+        let region = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        return region == MAP_FAILED ? nil : region
+    }
+
+    @inline(never)
+    static func unmap(_ region: UnsafeMutableRawPointer, _ size: Int) {
+        _ = munmap(region, size)
+    }
+
     /// Returns free heap pages to the kernel (malloc_trim), so RSS follows what is in use.
     @inline(never)
     static func releaseFreeMemory() { _ = CEpoll.malloc_trim(0) }

@@ -1,0 +1,83 @@
+// Coalesced output: Connection.enqueue holds bytes until the coalescing delay or the connection's
+// next flushed write, whichever comes first, and never reorders them.
+
+import Testing
+
+@testable import Reactor
+
+@Suite struct CoalescingTests {
+    /// A server connection and the client connection talking to it, on one reactor.
+    struct Pair {
+        let reactor: Reactor
+        let server: Connection
+        let client: Collector
+    }
+
+    static func pair(coalescingDelay: Int) throws -> Pair {
+        let reactor = try Reactor()
+        reactor.coalescingDelay = coalescingDelay
+        var server: Connection?
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            connection.handler = Collector()
+            server = connection
+        }
+        let client = Collector()
+        var connected = false
+        reactor.connect(to: listener.address) { result in
+            if case .success(let connection) = result {
+                connection.handler = client
+                connected = true
+            }
+        }
+        for _ in 0..<500 where server == nil || !connected { reactor.runOnce(timeoutMilliseconds: 10) }
+        return Pair(reactor: reactor, server: try #require(server), client: client)
+    }
+
+    /// Runs the loop until `done` or `milliseconds` of loop time pass.
+    static func run(_ reactor: Reactor, for milliseconds: Int64, until done: () -> Bool) {
+        let start = reactor.now
+        while !done() && reactor.now - start < milliseconds { reactor.runOnce(timeoutMilliseconds: 5) }
+    }
+
+    @Test("enqueued bytes wait for the coalescing delay, then arrive", .timeLimit(.minutes(1)))
+    func enqueueWaitsForTheDelay() throws {
+        let pair = try Self.pair(coalescingDelay: 300)
+        let start = pair.reactor.now
+        Array("JOIN lobby a\n".utf8).withUnsafeBytes { pair.server.enqueue($0) }
+        Array("JOIN lobby b\n".utf8).withUnsafeBytes { pair.server.enqueue($0) }
+        Self.run(pair.reactor, for: 100) { false }
+        #expect(pair.client.received.isEmpty, "enqueued output left before the delay")
+        Self.run(pair.reactor, for: 3000) { pair.client.received.count == 26 }
+        #expect(pair.client.text == "JOIN lobby a\nJOIN lobby b\n")
+        #expect(pair.reactor.now - start >= 300)
+    }
+
+    @Test("a write takes enqueued bytes along at once, in order", .timeLimit(.minutes(1)))
+    func writeTakesEnqueuedBytesAlong() throws {
+        let pair = try Self.pair(coalescingDelay: 10_000)
+        let start = pair.reactor.now
+        Array("JOIN lobby a\n".utf8).withUnsafeBytes { pair.server.enqueue($0) }
+        pair.server.write(string: "MSG lobby a hi\n")
+        Array("PART lobby a\n".utf8).withUnsafeBytes { pair.server.enqueue($0) }
+        let expected = "JOIN lobby a\nMSG lobby a hi\nPART lobby a\n"
+        Self.run(pair.reactor, for: 3000) { pair.client.received.count == expected.utf8.count }
+        #expect(pair.client.text == expected)
+        #expect(pair.reactor.now - start < 3000, "the write waited for the coalescing delay")
+    }
+
+    @Test("enqueued output counts toward the watermarks and the output cap", .timeLimit(.minutes(1)))
+    func enqueueHonoursLimits() throws {
+        let pair = try Self.pair(coalescingDelay: 10_000)
+        let handler = try #require(pair.server.handler as? Collector)
+        pair.server.setWatermarks(low: 1024, high: 4096)
+        let chunk = [UInt8](repeating: 120, count: 1000)
+        for _ in 0..<5 { chunk.withUnsafeBytes { pair.server.enqueue($0) } }
+        #expect(handler.writability == [false])
+        pair.server.maxOutboundBytes = 8000
+        // The peer is reading fine, so the cap alone does not drop it, but four times the cap does.
+        for _ in 0..<30 { chunk.withUnsafeBytes { pair.server.enqueue($0) } }
+        #expect(!pair.server.isOpen)
+        Self.run(pair.reactor, for: 1000) { !handler.closes.isEmpty }
+        #expect(handler.closes == [.outputLimitExceeded])
+    }
+}
