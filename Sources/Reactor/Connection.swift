@@ -134,9 +134,7 @@ public final class Connection: Selectable {
     /// closing or closed.
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard state == .open || state == .connecting else { return }
-        if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
-        output.appendAssumingRoom(bytes)
+        guard append(bytes) else { return }
         if !queuedForFlush {
             queuedForFlush = true
             reactor.flushQueue.append(self)
@@ -154,14 +152,21 @@ public final class Connection: Selectable {
     /// each iteration costing a write per connection.
     @inline(__always)
     public func enqueue(_ bytes: UnsafeRawBufferPointer) {
-        guard state == .open || state == .connecting else { return }
-        if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
-        output.appendAssumingRoom(bytes)
+        guard append(bytes) else { return }
         if !queuedForFlush && !queuedLazily {
             queuedLazily = true
             reactor.enqueueLazyFlush(self)
         }
         checkLimits()
+    }
+
+    /// Adds `bytes` to the output queue; false (and nothing queued) once the connection is closing.
+    @inline(__always)
+    private func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard state == .open || state == .connecting else { return false }
+        if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
+        output.appendAssumingRoom(bytes)
+        return true
     }
 
     @inline(__always)
