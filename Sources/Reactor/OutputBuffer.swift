@@ -39,12 +39,6 @@ struct OutputBuffer {
         tail += n
     }
 
-    @inline(__always)
-    mutating func append(_ bytes: UnsafeRawBufferPointer, pool: BufferPool) {
-        if !hasRoom(for: bytes.count) { makeRoom(bytes.count, pool: pool) }
-        appendAssumingRoom(bytes)
-    }
-
     /// Compacts or grows so `n` more bytes fit after `tail`.
     mutating func makeRoom(_ n: Int, pool: BufferPool) {
         guard let current = base else {
@@ -158,7 +152,6 @@ final class BufferPool {
         let size = (n + largest - 1) / largest * largest
         return (BufferPool.allocate(size), size)
     }
-
 
     @inline(__always)
     func give(_ block: UnsafeMutableRawPointer, capacity: Int) {
