@@ -144,9 +144,14 @@ public final class Listener: Selectable {
     /// Stops listening and releases the port (and removes the Unix socket file). Idempotent.
     public func close() {
         guard !closed else { return }
-        closed = true
         resumeTimer?.cancel()
         reactor.deregister(self)
+        releaseSocket()
+    }
+
+    /// Closes the socket and removes its Unix socket file; the part of closing that needs no reactor.
+    private func releaseSocket() {
+        closed = true
         Posix.close(fd)
         if let path = address.unixPath { Posix.unlink(path) }
     }
@@ -154,10 +159,7 @@ public final class Listener: Selectable {
     /// The reactor is in its deinit: release the socket without `close()`, whose deregister and
     /// timer cancel would load the unowned `reactor` and trap. The epoll set goes with the reactor.
     override func reactorWillDeinit() {
-        guard !closed else { return }
-        closed = true
-        Posix.close(fd)
-        if let path = address.unixPath { Posix.unlink(path) }
+        if !closed { releaseSocket() }
     }
 }
 
