@@ -249,11 +249,7 @@ final class TestClient {
     func readLine(timeout: Duration = .seconds(5)) throws -> String {
         let deadline = Deadline(timeout)
         while true {
-            if let newline = self.pending.firstIndex(of: 10) {
-                let line = String(decoding: self.pending[..<newline], as: UTF8.self)
-                self.pending.removeFirst(newline + 1)
-                return line
-            }
+            if let line = popLine(&self.pending) { return line }
             let outcome = self.receive(until: deadline)
             guard case .bytes(let bytes) = outcome else {
                 throw TestError("readLine: \(outcome) after \(self.pending.count) bytes of a partial line")
@@ -551,11 +547,7 @@ final class ChildProcess {
     func readLine(timeout: Duration = .seconds(10)) throws -> String {
         let deadline = Deadline(timeout)
         while true {
-            if let newline = self.pending.firstIndex(of: 10) {
-                let line = String(decoding: self.pending[..<newline], as: UTF8.self)
-                self.pending.removeFirst(newline + 1)
-                return line
-            }
+            if let line = popLine(&self.pending) { return line }
             var entry = pollfd(fd: self.output, events: Int16(POLLIN), revents: 0)
             guard poll(&entry, 1, deadline.remainingMilliseconds) > 0 else {
                 throw TestError("child \(self.pid) printed no line in time")
@@ -617,4 +609,13 @@ func startEchoServer(descriptorLimit: Int? = nil) throws -> (ChildProcess, Socke
         let port = Int(banner[banner.index(after: colon)...])
     else { throw TestError("unexpected banner: \(banner)") }
     return (child, try SocketAddress(host: "127.0.0.1", port: port))
+}
+
+/// Removes the first `\n`-terminated line from `pending` and returns it without the newline, or
+/// nil if no line is complete yet.
+func popLine(_ pending: inout [UInt8]) -> String? {
+    guard let newline = pending.firstIndex(of: 10) else { return nil }
+    let line = String(decoding: pending[..<newline], as: UTF8.self)
+    pending.removeFirst(newline + 1)
+    return line
 }
