@@ -164,34 +164,23 @@ EOF
 
 COMMON=(--duration "$DURATION" --warmup "$WARMUP")
 echo "bench.sh: results in $RESULTS (servers on core $SERVER_CORE, chatload on core $CLIENT_CORE)" >&2
-for repeat in $(seq "$REPEATS"); do
-    for server in switchboard redis; do
-        run_one "$server" "fanout-$FANOUT_SMALL" fanout --receivers "$FANOUT_SMALL" --senders 1 \
-            --window "$WINDOW" --payload "$PAYLOAD" "${COMMON[@]}"
+# Runs one workload REPEATS times for each server, alternating switchboard and redis.
+interleaved() {
+    local label=$1
+    shift
+    for repeat in $(seq "$REPEATS"); do
+        for server in switchboard redis; do
+            run_one "$server" "$label" "$@"
+        done
     done
+}
+for receivers in "$FANOUT_SMALL" "$FANOUT_LARGE"; do
+    interleaved "fanout-$receivers" fanout --receivers "$receivers" --senders 1 --window "$WINDOW" \
+        --payload "$PAYLOAD" "${COMMON[@]}"
 done
-for repeat in $(seq "$REPEATS"); do
-    for server in switchboard redis; do
-        run_one "$server" "fanout-$FANOUT_LARGE" fanout --receivers "$FANOUT_LARGE" --senders 1 \
-            --window "$WINDOW" --payload "$PAYLOAD" "${COMMON[@]}"
-    done
-done
-for repeat in $(seq "$REPEATS"); do
-    for server in switchboard redis; do
-        run_one "$server" rooms rooms -c "$ROOMS_C" --rooms-size "$ROOMS_K" --rate "$ROOMS_RATE" \
-            --payload "$PAYLOAD" "${COMMON[@]}"
-    done
-done
-for repeat in $(seq "$REPEATS"); do
-    for server in switchboard redis; do
-        run_one "$server" idle idle -c "$IDLE_C" --hold 2
-    done
-done
-for repeat in $(seq "$REPEATS"); do
-    for server in switchboard redis; do
-        run_one "$server" echo echo -c "$ECHO_C" --pipeline "$ECHO_PIPELINE" "${COMMON[@]}"
-    done
-done
+interleaved rooms rooms -c "$ROOMS_C" --rooms-size "$ROOMS_K" --rate "$ROOMS_RATE" --payload "$PAYLOAD" "${COMMON[@]}"
+interleaved idle idle -c "$IDLE_C" --hold 2
+interleaved echo echo -c "$ECHO_C" --pipeline "$ECHO_PIPELINE" "${COMMON[@]}"
 
 COMMAND="REPEATS=$REPEATS DURATION=$DURATION WARMUP=$WARMUP Benchmarks/bench.sh"
 [ "$QUICK" = 1 ] && COMMAND="$COMMAND --quick"
