@@ -11,7 +11,9 @@ let package = Package(
     name: "Switchboard",
     products: [
         .library(name: "Reactor", targets: ["Reactor"]),
+        .library(name: "Codec", targets: ["Codec"]),
         .library(name: "ChatCore", targets: ["ChatCore"]),
+        .library(name: "LineProtocol", targets: ["LineProtocol"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -21,11 +23,16 @@ let package = Package(
         .target(name: "CEpoll"),
         // The embeddable event loop. Only Sources/Reactor/System calls libc.
         .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: swiftSettings),
-        // The chat domain as pure state: no sockets, no Reactor.
+        // What every codec shares: the reusable render buffer and byte scanning. No chat, no sockets.
+        .target(name: "Codec", swiftSettings: swiftSettings),
+        // The chat domain as pure state: commands in, typed events out. No sockets, no wire bytes.
         .target(name: "ChatCore", swiftSettings: swiftSettings),
-        // The `switchboard` executable: options, signals, glue from Reactor to ChatCore.
+        // Line protocol v1 as a pair of pure codecs: lines to commands, events to lines.
+        .target(name: "LineProtocol", dependencies: ["ChatCore", "Codec"], swiftSettings: swiftSettings),
+        // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore.
         .executableTarget(
-            name: "ChatServer", dependencies: ["Reactor", "ChatCore"], swiftSettings: swiftSettings),
+            name: "ChatServer", dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol"],
+            swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),
         // The `chatload` load generator, built on Reactor as a client.
@@ -36,6 +43,9 @@ let package = Package(
         .executableTarget(name: "FanoutModel", path: "Benchmarks/FanoutModel", swiftSettings: swiftSettings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor"],
             swiftSettings: swiftSettings),

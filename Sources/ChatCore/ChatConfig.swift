@@ -6,7 +6,7 @@
 /// let state = ChatState(config: ChatConfig(presenceLimit: 500), clock: monotonicMilliseconds)
 /// ```
 public struct ChatConfig: Sendable {
-    /// Rooms with more members than this get no `JOIN`, `PART` or `NICK` presence lines.
+    /// Rooms with more members than this get no presence events (arrivals, departures, renames).
     ///
     /// Announcing every arrival to every member makes a connection storm into one room quadratic; above
     /// the limit only the acting client hears its own confirmation, so each event costs O(1).

@@ -1,6 +1,6 @@
-// ChatCounters: the server-wide counters reported by /stats.
+// ChatCounters: the server-wide counters the stats command reports.
 
-/// Server-wide counters, reported by `/stats`.
+/// Server-wide counters, reported by ``ChatCommand/stats``.
 ///
 /// ``ChatState`` maintains ``connections``, ``messagesIn`` and ``deliveriesOut``. The glue owns the
 /// byte counts and the slow-consumer count, which only it can observe, and adds to them directly
@@ -8,7 +8,7 @@
 public struct ChatCounters: Sendable, Equatable {
     /// Clients currently connected.
     public var connections: Int
-    /// Chat lines accepted from clients: room messages, `/me` actions and `/msg` private messages.
+    /// Chat lines accepted from clients: messages and actions to rooms, and private messages.
     public var messagesIn: Int
     /// Lines delivered to recipients for those chat lines (one message to a room of 10 counts 9).
     public var deliveriesOut: Int

@@ -1,141 +1,146 @@
-// ChatState+Commands: dispatch of parsed lines, and the commands that are not chat lines.
+// ChatState+Commands: dispatch of commands, and the commands that are not chat lines.
 
 extension ChatState {
-    /// The `/help` text, one `INFO` line each.
-    static let helpLines: [StaticString] = [
-        "Switchboard line protocol v1. One line per message; commands start with /.",
-        "<text>            send text to your room (start it with // to send a line beginning with /)",
-        "/nick NAME        change your nick (1-32 of A-Z a-z 0-9 _ -, unique ignoring case)",
-        "/join ROOM        leave your room and join ROOM, creating it if needed",
-        "/rooms            list rooms and their member counts",
-        "/who              list the members of your room",
-        "/msg NICK TEXT    send TEXT to NICK only",
-        "/me TEXT          act in your room",
-        "/ping [TOKEN]     the server answers PONG [TOKEN]",
-        "/stats            server counters",
-        "/help             this text",
-        "/quit [REASON]    leave; the server answers BYE [REASON] and closes the connection",
-    ]
-
-    /// Carries out one parsed line from a connected client.
-    func perform(_ command: Command, from id: ClientID, _ sender: Client, transport: any ChatTransport) {
+    /// Carries out one command from an admitted client.
+    @inline(__always)
+    func dispatch(_ command: ChatCommand, from id: ClientID, _ client: Client) {
         switch command {
-        case .say(let text):
-            self.say(text, from: id, sender, transport: transport)
-        case .action(let text):
-            self.act(text, from: id, sender, transport: transport)
-        case .privateMessage(let nick, let text):
-            self.sendPrivately(text, to: nick, from: id, sender, transport: transport)
-        case .nick(let name):
-            self.rename(id, sender, to: name, transport: transport)
-        case .join(let name):
-            self.move(id, sender, to: name, transport: transport)
-        case .rooms:
-            self.listRooms(to: id, transport: transport)
-        case .who:
-            self.listMembers(of: sender.room, to: id, transport: transport)
-        case .ping(let token):
-            self.send(.pong(token: token), to: id, transport: transport)
+        case .send(let kind, let text, let target):
+            self.send(kind, text, to: target, from: id, client)
+        case .rename(let name):
+            self.rename(id, client, to: name)
+        case .join(let name, let leavingOthers):
+            self.join(id, client, name, leavingOthers: leavingOthers)
+        case .part(let name, let reason):
+            self.part(id, client, name, reason: reason)
+        case .listRooms:
+            let summaries = self.rooms.sortedByName().map { RoomSummary(name: $0.name, members: $0.count) }
+            self.deliver(.roomList(summaries), to: id, client)
+        case .listMembers(let name):
+            self.listMembers(of: name, to: id, client)
         case .stats:
-            self.listStats(to: id, transport: transport)
-        case .help:
-            for line in Self.helpLines {
-                self.send(.info(line), to: id, transport: transport)
-            }
-            self.send(.end("help"), to: id, transport: transport)
+            self.deliver(.statistics(self.statistics), to: id, client)
         case .quit(let reason):
-            self.quit(id, sender, reason: reason, transport: transport)
-        case .unknown(let word):
-            // Echo at most a short prefix: the word can be as long as the line.
-            let shown = String(decoding: word.slice(0..<min(word.count, 40)), as: UTF8.self)
-            self.sendError(.unknownCommand, "\(shown) is not a command; try /help", to: id, transport: transport)
+            self.quit(id, client, reason: reason)
         }
     }
 
-    /// `/nick NAME`: renames the client and announces `NICK <old> <new>` to its room.
+    /// Before admission a client may only choose its nick or leave.
+    func dispatchUnregistered(_ command: ChatCommand, from id: ClientID, _ client: Client) {
+        switch command {
+        case .rename(let name):
+            self.rename(id, client, to: name)
+        case .quit(let reason):
+            self.quit(id, client, reason: reason)
+        default:
+            self.deliver(.error(.notRegistered), to: id, client)
+        }
+    }
+
+    /// The counters as ``ChatCommand/stats`` reports them.
+    public var statistics: ChatStatistics {
+        ChatStatistics(
+            counters: self.counters, rooms: self.rooms.count,
+            uptimeSeconds: Int((self.clock() - self.startedAt) / 1000))
+    }
+
+    /// Takes the nick `raw` and tells everyone sharing a room with the client, itself included.
     ///
-    /// Changing only the case of your own nick is a rename like any other. Asking for exactly the nick
-    /// you have confirms it with a `NICK` line to you alone.
-    private func rename(
-        _ id: ClientID, _ sender: Client, to raw: UnsafeRawBufferPointer, transport: any ChatTransport
-    ) {
+    /// Changing only the case of your own nick is a rename like any other. Asking for exactly the
+    /// nick you have confirms it to you alone. Before admission a successful rename is silent: the
+    /// nick is reserved, and the welcome will carry it.
+    private func rename(_ id: ClientID, _ client: Client, to raw: WireText) {
         guard let name = Name(raw) else {
-            self.sendError(.badName, Self.nameRule("a nick"), to: id, transport: transport)
+            self.deliver(.error(.badName(.nick)), to: id, client)
             return
         }
-        let old = sender.nick
-        guard name != old else {
-            self.send(.nick(old: old, new: name), to: id, transport: transport)
+        let old = client.nick
+        if client.hasNick && name == old {
+            if client.isAdmitted { self.deliver(.renamed(old: old, new: name), to: id, client) }
             return
         }
-        guard self.nicks.rename(id, from: old, to: name) else {
-            self.sendError(.nickTaken, "\(name.string) is already in use", to: id, transport: transport)
+        guard self.nicks.rename(id, from: client.hasNick ? old : nil, to: name) else {
+            self.deliver(.error(.nickTaken(name)), to: id, client)
             return
         }
-        sender.nick = name
-        self.announce(.nick(old: old, new: name), in: sender.room, by: id, transport: transport)
+        client.nick = name
+        client.hasNick = true
+        if client.isAdmitted {
+            self.announceToPeers(.renamed(old: old, new: name), of: id, client)
+        }
     }
 
-    /// `/join ROOM`: `PART` from the current room (the leaver hears it too), then `JOIN` the new one.
+    /// Enters the room `raw`; with `leavingOthers`, leaves every other room first (the leaver hears
+    /// each departure).
     ///
-    /// Joining the room you are in (ignoring case) changes nothing and confirms it with a `JOIN` line
-    /// to you alone.
-    private func move(_ id: ClientID, _ sender: Client, to raw: UnsafeRawBufferPointer, transport: any ChatTransport) {
+    /// Joining a room you are in (ignoring case) changes nothing there and confirms it to you alone.
+    private func join(_ id: ClientID, _ client: Client, _ raw: WireText, leavingOthers: Bool) {
         guard let name = Name(raw) else {
-            self.sendError(.badName, Self.nameRule("a room name"), to: id, transport: transport)
+            self.deliver(.error(.badName(.room)), to: id, client)
             return
         }
-        guard name.key != sender.room.name.key else {
-            self.send(.join(room: sender.room.name, nick: sender.nick), to: id, transport: transport)
+        let existing = self.rooms.find(name.key)
+        if leavingOthers {
+            for room in client.rooms where room !== existing {
+                self.leave(id, client, room: room, reason: WireText(start: nil, count: 0), tellLeaver: true)
+            }
+        }
+        if let existing, client.isMember(of: existing) {
+            self.deliver(.joined(room: existing.name, nick: client.nick), to: id, client)
             return
         }
-        self.leaveRoom(id, reason: [], tellLeaver: true, transport: transport)
-        self.enter(id, sender, into: name, transport: transport)
+        self.enter(id, client, into: name)
     }
 
-    /// `/rooms`: `ROOM <name> <members>` for every room, ordered by name ignoring case, then `END rooms`.
-    private func listRooms(to id: ClientID, transport: any ChatTransport) {
-        for room in self.rooms.sortedByName() {
-            self.send(.room(name: room.name, members: room.count), to: id, transport: transport)
+    /// Leaves the room `raw`; its members hear it, the leaver included.
+    private func part(_ id: ClientID, _ client: Client, _ raw: WireText, reason: WireText) {
+        guard let key = NameKey(validating: raw) else {
+            self.deliver(.error(.badName(.room)), to: id, client)
+            return
         }
-        self.send(.end("rooms"), to: id, transport: transport)
-    }
-
-    /// `/who`: `USER <nick>` for every member of the room, ordered by nick ignoring case, then `END who`.
-    private func listMembers(of room: Room, to id: ClientID, transport: any ChatTransport) {
-        let nicks = room.members.map { self.clients[$0.index]!.nick }.sorted { $0.key < $1.key }
-        for nick in nicks {
-            self.send(.user(nick: nick), to: id, transport: transport)
+        guard let room = self.rooms.find(key), client.isMember(of: room) else {
+            self.deliver(.error(.notInRoom(raw)), to: id, client)
+            return
         }
-        self.send(.end("who"), to: id, transport: transport)
+        self.leave(id, client, room: room, reason: reason, tellLeaver: true)
     }
 
-    /// `/stats`: one `STAT <name> <value>` line per counter, then `END stats`.
-    private func listStats(to id: ClientID, transport: any ChatTransport) {
-        let counters = self.counters
-        let stats: [(name: StaticString, value: Int)] = [
-            ("connections", counters.connections),
-            ("rooms", self.rooms.count),
-            ("messages_in", counters.messagesIn),
-            ("deliveries_out", counters.deliveriesOut),
-            ("bytes_in", counters.bytesIn),
-            ("bytes_out", counters.bytesOut),
-            ("slow_consumer_drops", counters.slowConsumerDrops),
-            ("uptime_seconds", Int((self.clock() - self.startedAt) / 1000)),
-        ]
-        for stat in stats {
-            self.send(.stat(name: stat.name, value: stat.value), to: id, transport: transport)
+    /// Lists the members of a room, ordered by nick ignoring case: the client's current room when
+    /// `raw` is `nil`; a room that does not exist has no members.
+    private func listMembers(of raw: WireText?, to id: ClientID, _ client: Client) {
+        let room: Room?
+        let name: Name
+        if let raw {
+            guard let named = Name(raw) else {
+                self.deliver(.error(.badName(.room)), to: id, client)
+                return
+            }
+            name = named
+            room = self.rooms.find(named.key)
+        } else {
+            guard let current = client.firstRoom else {
+                self.deliver(.error(.notInRoom(WireText(start: nil, count: 0))), to: id, client)
+                return
+            }
+            name = current.name
+            room = current
         }
-        self.send(.end("stats"), to: id, transport: transport)
+        var nicks: [Name] = []
+        room?.forEachMember { member, _ in
+            if let member = self.client(member), member.hasNick { nicks.append(member.nick) }
+        }
+        nicks.sort { $0.key < $1.key }
+        self.deliver(.memberList(room: room?.name ?? name, members: nicks), to: id, client)
     }
 
-    /// `/quit [REASON]`: answers `BYE [REASON]` and asks the transport to flush and close.
+    /// Answers ``ChatEvent/bye(reason:)`` and asks the sink to flush and close.
     ///
-    /// The client stays in its room until the glue calls ``disconnect(_:reason:transport:)``; until
-    /// then its further lines are ignored. The `PART` then carries `REASON`, or `quit` if none was given.
-    private func quit(_ id: ClientID, _ sender: Client, reason: UnsafeRawBufferPointer, transport: any ChatTransport) {
-        sender.quitReason = reason.isEmpty ? Array("quit".utf8) : Array(reason)
-        self.send(.bye(reason: reason), to: id, transport: transport)
-        transport.close(id)
+    /// The client stays in its rooms until the glue calls ``disconnect(_:reason:)``; until then its
+    /// further commands are ignored. Its departure then carries `reason`, or `quit` if none was given.
+    private func quit(_ id: ClientID, _ client: Client, reason: WireText) {
+        self.quitReasons[id] = reason.isEmpty ? Array("quit".utf8) : Array(reason)
+        client.hasQuit = true
+        self.deliver(.bye(reason: reason), to: id, client)
+        self.sink.close(id)
     }
 }

@@ -1,59 +1,74 @@
-// ChatState+Messages: the chat lines (room messages, actions, private messages) and their counters.
+// ChatState+Messages: chat lines to rooms and to nicks, and their counters.
 
 extension ChatState {
-    /// Relays `text` to every other member of the sender's room as `MSG <room> <nick> <text>`.
+    /// Sends a chat line of `kind` to `target`.
     ///
-    /// The server's hot path: one encode into the scratch buffer, then one `send` per recipient.
-    func say(_ text: UnsafeRawBufferPointer, from id: ClientID, _ sender: Client, transport: any ChatTransport) {
-        let room = sender.room
-        self.scratch.encodeChat("MSG", room: room.name, nick: sender.nick, text: text)
-        let delivered = self.deliverScratch(in: room, except: id, transport: transport)
-        self.counters.messagesIn += 1
-        self.counters.deliveriesOut += delivered
-    }
-
-    /// Relays a `/me` action to every other member of the sender's room as `ACTION <room> <nick> <text>`.
-    func act(_ text: UnsafeRawBufferPointer, from id: ClientID, _ sender: Client, transport: any ChatTransport) {
-        guard !text.isEmpty else {
-            self.sendError(.badLine, "usage: /me TEXT", to: id, transport: transport)
+    /// To a room, the hot path: one event, handed to the sink once per encoding present in the room,
+    /// never to the sender. To a nick: checked in this order, a valid nick, a text, a holder.
+    /// Messaging yourself is allowed and delivers to you.
+    @inline(__always)
+    func send(_ kind: MessageKind, _ text: WireText, to target: MessageTarget, from id: ClientID, _ client: Client) {
+        let room: Room
+        switch target {
+        case .currentRoom:
+            guard let current = client.firstRoom else {
+                self.deliver(.error(.notInRoom(WireText(start: nil, count: 0))), to: id, client)
+                return
+            }
+            room = current
+        case .room(let raw):
+            guard let key = NameKey(validating: raw) else {
+                self.deliver(.error(.badName(.room)), to: id, client)
+                return
+            }
+            guard let named = self.rooms.find(key), client.isMember(of: named) else {
+                self.deliver(.error(.notInRoom(raw)), to: id, client)
+                return
+            }
+            room = named
+        case .nick(let raw):
+            self.sendPrivately(kind, text, to: raw, from: id, client)
             return
         }
-        let room = sender.room
-        self.scratch.encodeChat("ACTION", room: room.name, nick: sender.nick, text: text)
-        let delivered = self.deliverScratch(in: room, except: id, transport: transport)
+        guard !text.isEmpty else {
+            self.deliver(.error(.missingText(kind, private: false)), to: id, client)
+            return
+        }
+        let delivered = self.deliver(
+            .message(kind, room: room.name, from: client.nick, text: text), toRoom: room, except: id)
         self.counters.messagesIn += 1
         self.counters.deliveriesOut += delivered
     }
 
-    /// Delivers `/msg NICK TEXT` to the holder of `NICK` as `PRIV <sender> <text>`.
+    /// Delivers a private line to the holder of the nick `raw`.
     ///
     /// The nick is looked up through its folded ``NameKey``, so a private message allocates nothing
-    /// either. Messaging yourself is allowed and delivers to you.
-    func sendPrivately(
-        _ text: UnsafeRawBufferPointer, to nick: UnsafeRawBufferPointer, from id: ClientID, _ sender: Client,
-        transport: any ChatTransport
+    /// either. A client still registering holds its nick but cannot be messaged yet.
+    private func sendPrivately(
+        _ kind: MessageKind, _ text: WireText, to raw: WireText, from id: ClientID, _ client: Client
     ) {
-        guard let key = NameKey(validating: nick) else {
-            self.sendError(.badName, "usage: /msg NICK TEXT, " + Self.nameRule("NICK"), to: id, transport: transport)
+        guard let key = NameKey(validating: raw) else {
+            self.deliver(.error(.badName(.recipient)), to: id, client)
             return
         }
         guard !text.isEmpty else {
-            self.sendError(.badLine, "usage: /msg NICK TEXT", to: id, transport: transport)
+            self.deliver(.error(.missingText(kind, private: true)), to: id, client)
             return
         }
-        guard let recipient = self.nicks.owner(of: key) else {
-            self.sendError(
-                .noSuchNick, "\(String(decoding: nick, as: UTF8.self)) is not connected", to: id,
-                transport: transport)
+        guard let recipientID = self.nicks.owner(of: key), let recipient = self.client(recipientID),
+            recipient.isAdmitted
+        else {
+            self.deliver(.error(.noSuchNick(raw)), to: id, client)
             return
         }
-        self.send(.privateMessage(from: sender.nick, text: text), to: recipient, transport: transport)
+        let delivered = withUnsafePointer(to: recipientID) { pointer in
+            self.sink.deliver(
+                .privateMessage(kind, from: client.nick, to: recipient.nick, text: text),
+                to: Recipients(
+                    audience: .client(recipientID), encoding: recipient.encoding,
+                    clients: UnsafeBufferPointer(start: pointer, count: 1), excluded: nil))
+        }
         self.counters.messagesIn += 1
-        self.counters.deliveriesOut += 1
-    }
-
-    /// The explanation that follows every `bad-name` error.
-    static func nameRule(_ what: String) -> String {
-        "\(what) must be 1-\(NameKey.maxLength) characters from A-Z a-z 0-9 _ -"
+        self.counters.deliveriesOut += delivered
     }
 }

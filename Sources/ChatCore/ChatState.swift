@@ -1,32 +1,40 @@
-// ChatState: the whole chat domain as pure state, driven by the server glue one event at a time.
+// ChatState: the whole chat domain as pure state: commands in, typed events out.
 
-/// The chat server's domain state: clients, nicks, rooms and counters, with no I/O of its own.
+/// The chat server's domain state: clients, nicks, rooms and counters, with no I/O and no wire format.
 ///
-/// The glue owns the sockets. It reports each event (a new connection, a complete line, an over-long
-/// line, a closed connection) by calling one method, and ``ChatState`` answers synchronously through
-/// the ``ChatTransport`` it is given. Everything runs on the glue's one thread, so a client's lines
-/// reach every other member of its room in the order they were sent.
+/// The glue owns the sockets and the protocols. It reports each happening (a client connected, was
+/// admitted, sent a command, is gone) by calling one method, and ``ChatState`` answers synchronously
+/// with ``ChatEvent``s handed to the ``ChatSink`` it was given at creation, each addressed to an
+/// ``Audience``. Everything runs on the glue's one thread, so a client's messages reach every other
+/// member of a room in the order they were sent.
 ///
 /// ## The message path
 ///
-/// A plain line is the hot path. It is encoded once, as `MSG <room> <nick> <text>\n`, into a scratch
-/// buffer the state keeps, and that same buffer is handed to the transport once per recipient. Nicks
-/// and room names are stored inline as ready-to-copy bytes, so in steady state a message costs a NUL
-/// scan, a few copies and one `send` per member, and allocates nothing.
+/// A room message is the hot path. The event carries the room's and sender's names inline and points
+/// at the text in the line being handled; the room's members are partitioned by ``Encoding``, and
+/// the sink gets the event once per partition, so it renders once per encoding and copies the same
+/// bytes to each recipient. In steady state a message allocates nothing.
+///
+/// ## Rooms and registration
+///
+/// A client may be in any number of rooms. Presence (``ChatEvent/joined(room:nick:)``,
+/// ``ChatEvent/parted(room:nick:reason:)``) is per room; a rename or a departure from the server
+/// reaches everyone sharing a room with the client exactly once. A client connects first and is
+/// admitted later, once its front end's registration is complete (the line protocol admits at
+/// once); before that it may only choose a nick or quit.
 ///
 /// ## Cost of connecting
 ///
-/// ``connect(_:transport:)`` and ``disconnect(_:reason:transport:)`` are O(1) amortised plus the
-/// presence lines, and rooms with more than ``ChatConfig/presenceLimit`` members get none, so a storm
-/// of connections into one room is linear work in total.
+/// ``connect(_:encoding:)``, ``admit(_:joiningLobby:)`` and ``disconnect(_:reason:)`` are O(1)
+/// amortised plus the presence events, and rooms with more than ``ChatConfig/presenceLimit`` members
+/// get none, so a storm of connections into one room is linear work in total.
 ///
 /// ```swift
-/// let state = ChatState(clock: { monotonicMilliseconds() })
-/// state.connect(ClientID(fd), transport: glue)            // WELCOME guest1 lobby, JOIN lobby guest1
-/// line.withUnsafeBytes { bytes in
-///     state.receive(line: bytes, from: ClientID(fd), transport: glue)   // MSG lobby guest1 ... to others
-/// }
-/// state.disconnect(ClientID(fd), reason: "closed", transport: glue)     // PART lobby guest1 closed
+/// let state = ChatState(clock: { monotonicMilliseconds() }, sink: delivery)
+/// state.connect(id, encoding: Encoding(0))
+/// state.admit(id)                                       // welcome, joined lobby
+/// state.perform(.send(.message, text: text, to: .currentRoom), from: id)   // message to the others
+/// state.disconnect(id, reason: "closed")                // quit, to everyone sharing a room
 /// ```
 public final class ChatState {
     /// Server-wide counters. The glue adds its byte and slow-consumer counts here directly.
@@ -35,27 +43,32 @@ public final class ChatState {
     let config: ChatConfig
     let lobby: Name
     let clock: () -> Int64
-    /// The clock reading at creation, for `uptime_seconds`.
+    /// The clock reading at creation, for the uptime.
     let startedAt: Int64
+    /// Where every event goes. Unowned: the glue owns both and the sink outlives the state.
+    unowned(unsafe) let sink: any ChatSink
 
     /// Per-client state indexed by ``ClientID/raw``; `nil` marks an unused identifier.
     var clients: ContiguousArray<Client?> = []
     var nicks = NickRegistry()
     var rooms = RoomDirectory()
-    /// Every outgoing line is encoded here, so replies allocate nothing once it has grown.
-    var scratch = LineBuffer()
+    /// The reasons given by clients that asked to quit, until they are disconnected.
+    var quitReasons: [ClientID: [UInt8]] = [:]
+    /// Reused by deliveries to several rooms at once, which must reach each peer exactly once.
+    var peerScratch = PeerScratch()
 
-    /// Whether a public entry point is running; see the reentrancy rules on ``ChatTransport``.
+    /// Whether a public entry point is running; see the reentrancy rules on ``ChatSink``.
     private var isDispatching = false
-    /// Disconnects the transport requested while a delivery was in progress, oldest first.
-    private var deferredDisconnects: [(client: ClientID, reason: String?, transport: any ChatTransport)] = []
+    /// Disconnects the sink requested while a delivery was in progress, oldest first.
+    private var deferredDisconnects: [(client: ClientID, reason: String?)] = []
 
     /// Creates an empty server: no clients, no rooms.
     ///
     /// - Parameters:
     ///   - config: Presence limit and lobby name. The lobby must be a valid room name.
-    ///   - clock: Monotonic time in milliseconds. Read at creation and by `/stats` for the uptime.
-    public init(config: ChatConfig = .init(), clock: @escaping () -> Int64) {
+    ///   - clock: Monotonic time in milliseconds. Read at creation and for the uptime.
+    ///   - sink: Where events go. Not retained: it must outlive the state.
+    public init(config: ChatConfig = .init(), clock: @escaping () -> Int64, sink: any ChatSink) {
         guard let lobby = Name(config.lobby) else {
             preconditionFailure("lobby name \"\(config.lobby)\" is not 1-32 of [A-Za-z0-9_-]")
         }
@@ -63,138 +76,136 @@ public final class ChatState {
         self.lobby = lobby
         self.clock = clock
         self.startedAt = clock()
+        self.sink = sink
     }
 
     /// The number of rooms that currently exist (rooms are removed when their last member leaves).
     public var roomCount: Int { self.rooms.count }
 
-    /// Admits a new client.
+    /// Registers a new client that is not admitted yet.
     ///
-    /// The client gets the first free guest nick (`guest1`, `guest2`, …, skipping any taken, ignoring
-    /// case), joins the lobby, and receives `WELCOME <nick> <lobby>`. Then `JOIN <lobby> <nick>` goes to
-    /// the lobby's members including the newcomer, or only to the newcomer if the lobby has more than
-    /// ``ChatConfig/presenceLimit`` members. O(1) amortised apart from those presence lines.
+    /// Nothing is sent. Until ``admit(_:joiningLobby:)`` the client may only take a nick
+    /// (``ChatCommand/rename(to:)``) or quit; anything else gets ``ChatError/notRegistered``.
     ///
     /// - Parameters:
     ///   - client: The new client. It must not be connected already.
-    ///   - transport: Where the greeting and presence lines go.
-    public func connect(_ client: ClientID, transport: any ChatTransport) {
+    ///   - encoding: The rendering its events need; see ``setEncoding(_:_:)`` to change it later.
+    public func connect(_ client: ClientID, encoding: Encoding) {
         precondition(client.raw >= 0, "\(client) is negative")
-        self.beginDispatch()
-        defer { self.endDispatch() }
-
         if client.index >= self.clients.count {
             self.clients.append(contentsOf: repeatElement(nil, count: client.index + 1 - self.clients.count))
         }
         precondition(self.clients[client.index] == nil, "\(client) connected twice")
-        let nick = self.nicks.claimGuestNick(for: client)
-        let room = self.rooms.findOrCreate(self.lobby)
-        self.clients[client.index] = Client(nick: nick, room: room, slot: room.add(client))
+        self.clients[client.index] = Client(encoding: encoding)
         self.counters.connections += 1
-        self.send(.welcome(nick: nick, room: room.name), to: client, transport: transport)
-        self.announce(.join(room: room.name, nick: nick), in: room, by: client, transport: transport)
     }
 
-    /// Handles one complete line from `client`.
+    /// Admits a connected client: registration is complete.
     ///
-    /// Empty lines are ignored, a line containing a NUL byte gets `ERR bad-line`, a line starting with
-    /// a single `/` is a command, and anything else is a message to the client's room. Lines from a
-    /// client that is not connected (for example one dropped as a slow consumer earlier in the same
-    /// read) or that has sent `/quit` are ignored.
-    ///
-    /// - Parameters:
-    ///   - line: The line without its `"\n"` (and without a `"\r"` before it). Any bytes but NUL;
-    ///     message text is relayed verbatim and not checked for UTF-8.
-    ///   - client: The sender.
-    ///   - transport: Where replies and deliveries go.
-    public func receive(line: UnsafeRawBufferPointer, from client: ClientID, transport: any ChatTransport) {
-        guard let sender = self.client(client), !sender.hasQuit, !line.isEmpty else { return }
+    /// A client that has not taken a nick gets the first free guest nick (`guest1`, `guest2`, …,
+    /// skipping any taken, ignoring case). It receives ``ChatEvent/welcome(nick:room:)``; then, with
+    /// `joiningLobby`, it enters the lobby, whose members hear it join (or only the newcomer, above
+    /// ``ChatConfig/presenceLimit`` members). Admitting twice does nothing.
+    public func admit(_ id: ClientID, joiningLobby: Bool = true) {
+        guard let client = self.client(id), !client.isAdmitted, !client.hasQuit else { return }
         self.beginDispatch()
         defer { self.endDispatch() }
-
-        guard !line.containsNUL() else {
-            self.sendError(.badLine, "line contains a NUL byte", to: client, transport: transport)
-            return
+        if !client.hasNick {
+            client.nick = self.nicks.claimGuestNick(for: id)
+            client.hasNick = true
         }
-        self.perform(Command(parsing: line), from: client, sender, transport: transport)
+        client.isAdmitted = true
+        self.deliver(.welcome(nick: client.nick, room: joiningLobby ? self.lobby : nil), to: id, client)
+        if joiningLobby {
+            self.enter(id, client, into: self.lobby)
+        }
     }
 
-    /// Tells `client` that its last line exceeded `limit` bytes and was discarded.
+    /// Carries out one command from `client`.
     ///
-    /// Replies `ERR line-too-long <text>`; the connection stays open.
-    ///
-    /// - Parameters:
-    ///   - client: The sender of the over-long line.
-    ///   - limit: The line limit in bytes (newline excluded), quoted in the reply.
-    ///   - transport: Where the reply goes.
-    public func lineTooLong(from client: ClientID, limit: Int, transport: any ChatTransport) {
-        guard let sender = self.client(client), !sender.hasQuit else { return }
+    /// Commands from a client that is not connected (for example one dropped as a slow consumer
+    /// earlier in the same read) or that has quit are ignored.
+    @inline(__always)
+    public func perform(_ command: ChatCommand, from id: ClientID) {
+        guard let client = self.client(id), !client.hasQuit else { return }
         self.beginDispatch()
         defer { self.endDispatch() }
-        self.sendError(
-            .lineTooLong, "lines are limited to \(limit) bytes; the line was discarded", to: client,
-            transport: transport)
+        if client.isAdmitted {
+            self.dispatch(command, from: id, client)
+        } else {
+            self.dispatchUnregistered(command, from: id, client)
+        }
+    }
+
+    /// Reports `error` to `client`, for errors its front end or the glue finds (a line too long, a
+    /// command word unknown), so they are ordered with the client's other events and suppressed
+    /// once it has quit, like everything else it is sent.
+    public func report(_ error: ChatError, to id: ClientID) {
+        guard let client = self.client(id), !client.hasQuit else { return }
+        self.beginDispatch()
+        defer { self.endDispatch() }
+        self.deliver(.error(error), to: id, client)
+    }
+
+    /// Moves `client` to another encoding (a front end negotiated a variant of its protocol).
+    public func setEncoding(_ id: ClientID, _ encoding: Encoding) {
+        guard let client = self.client(id), client.encoding != encoding else { return }
+        let rooms = client.rooms
+        for room in rooms { self.detach(id, client, from: room) }
+        client.setEncoding(encoding)
+        for room in rooms { client.joined(room, slot: room.add(id, encoding: encoding)) }
     }
 
     /// Removes a client that is gone, for whatever reason.
     ///
-    /// While the client is still counted, `PART <room> <nick> [reason]` goes to the other members of its
-    /// room unless the room has more than ``ChatConfig/presenceLimit`` members. Then the client leaves,
-    /// its nick is freed, and its room is deleted if it is now empty. If the client had sent `/quit`,
-    /// its own reason (or `quit` if it gave none) replaces `reason`. Disconnecting a client that is not
-    /// connected does nothing, so the glue may call this for connections it rejected before
-    /// ``connect(_:transport:)``, or twice.
+    /// While the client is still counted, ``ChatEvent/quit(nick:reason:room:)`` goes to everyone who
+    /// shares a room with it (rooms above ``ChatConfig/presenceLimit`` members excepted), each once.
+    /// Then it leaves every room, its nick is freed, and rooms left empty are deleted. If the client
+    /// had quit, its own reason (or `quit` if it gave none) replaces `reason`. Disconnecting a
+    /// client that is not connected does nothing, so the glue may call this for connections it
+    /// rejected before ``connect(_:encoding:)``, or twice.
     ///
-    /// May be called from inside ``ChatTransport/send(_:to:)`` or ``ChatTransport/close(_:)``: the
-    /// disconnect then runs as soon as the current delivery has finished.
+    /// May be called from inside the sink: the disconnect then runs as soon as the current delivery
+    /// has finished.
     ///
     /// - Parameters:
     ///   - client: The client that is gone.
-    ///   - reason: Why, for the `PART` line (for example `closed` or `idle-timeout`), or `nil`.
-    ///   - transport: Where the `PART` lines go.
-    public func disconnect(_ client: ClientID, reason: String?, transport: any ChatTransport) {
+    ///   - reason: Why (for example `closed` or `idle-timeout`), or `nil`.
+    public func disconnect(_ client: ClientID, reason: String?) {
         guard self.client(client) != nil else { return }
         if self.isDispatching {
-            self.deferredDisconnects.append((client, reason, transport))
+            self.deferredDisconnects.append((client, reason))
             return
         }
         self.beginDispatch()
         defer { self.endDispatch() }
-        self.remove(client, reason: reason, transport: transport)
+        self.remove(client, reason: reason)
     }
 
-    /// The nick of `client`, or `nil` if it is not connected.
+    /// The nick of `client`, or `nil` if it is not connected or has no nick yet.
     public func nick(of client: ClientID) -> String? {
-        self.client(client)?.nick.string
+        guard let client = self.client(client), client.hasNick else { return nil }
+        return client.nick.string
     }
 
-    /// The name of the room `client` is in, or `nil` if it is not connected.
+    /// The name of the room `client` is in (its first, if several), or `nil`.
     public func room(of client: ClientID) -> String? {
-        self.client(client)?.room.name.string
+        self.client(client)?.firstRoom?.name.string
     }
 
-    /// Encodes `ERR <code> <text>\n`, for errors the glue reports itself (`server-full`, `slow-consumer`,
-    /// `idle-timeout`).
-    ///
-    /// - Parameters:
-    ///   - code: The error code.
-    ///   - text: A human-readable explanation; must not contain `"\n"`.
-    /// - Returns: The complete line, newline included.
-    public static func errorLine(_ code: ErrorCode, _ text: String) -> [UInt8] {
-        var line = LineBuffer(capacity: 64)
-        line.encode(.error(code, text))
-        return line.array
+    /// The names of the rooms `client` is in, in the order joined.
+    public func rooms(of client: ClientID) -> [String] {
+        self.client(client)?.rooms.map(\.name.string) ?? []
     }
 
-    /// Encodes `BYE [reason]\n`, for connections the glue closes itself (for example at shutdown).
-    ///
-    /// - Parameter reason: Why, or `nil` for a bare `BYE`; must not contain `"\n"`.
-    /// - Returns: The complete line, newline included.
-    public static func byeLine(_ reason: String?) -> [UInt8] {
-        var line = LineBuffer(capacity: 64)
-        var reason = reason ?? ""
-        reason.withUTF8 { line.encode(.bye(reason: UnsafeRawBufferPointer($0))) }
-        return line.array
+    /// Whether `client` is connected and admitted.
+    public func isAdmitted(_ client: ClientID) -> Bool {
+        self.client(client)?.isAdmitted ?? false
+    }
+
+    /// Whether `client` has asked to quit (its later lines are to be ignored).
+    public func hasQuit(_ client: ClientID) -> Bool {
+        self.client(client)?.hasQuit ?? false
     }
 
     // MARK: - Internals shared by the extensions
@@ -208,32 +219,39 @@ public final class ChatState {
     }
 
     private func beginDispatch() {
-        precondition(!self.isDispatching, "ChatState called from inside a ChatTransport callback")
+        precondition(!self.isDispatching, "ChatState called from inside a ChatSink callback")
         self.isDispatching = true
     }
 
     private func endDispatch() {
         self.isDispatching = false
         guard !self.deferredDisconnects.isEmpty else { return }
-        // Each removal may itself trigger more (a PART overflowing someone else), hence the loop.
+        // Each removal may itself trigger more (a departure overflowing someone else), hence the loop.
         var next = 0
         while next < self.deferredDisconnects.count {
-            let (client, reason, transport) = self.deferredDisconnects[next]
+            let (client, reason) = self.deferredDisconnects[next]
             next += 1
             guard self.client(client) != nil else { continue }
             self.isDispatching = true
-            self.remove(client, reason: reason, transport: transport)
+            self.remove(client, reason: reason)
             self.isDispatching = false
         }
         self.deferredDisconnects.removeAll(keepingCapacity: true)
     }
 
-    /// The body of ``disconnect(_:reason:transport:)``, for a client known to be connected.
-    private func remove(_ id: ClientID, reason: String?, transport: any ChatTransport) {
+    /// The body of ``disconnect(_:reason:)``, for a client known to be connected.
+    private func remove(_ id: ClientID, reason: String?) {
         guard let client = self.client(id) else { return }
-        let partReason = client.quitReason ?? Array((reason ?? "").utf8)
-        self.leaveRoom(id, reason: partReason, tellLeaver: false, transport: transport)
-        self.nicks.release(client.nick)
+        let quitReason = self.quitReasons.removeValue(forKey: id) ?? Array((reason ?? "").utf8)
+        if client.isAdmitted && client.firstRoom != nil {
+            quitReason.withUnsafeBytes { reason in
+                self.announceDeparture(of: id, client, reason: reason)
+            }
+        }
+        for room in client.rooms {
+            self.removeMember(id, client, from: room)
+        }
+        if client.hasNick { self.nicks.release(client.nick) }
         self.clients[id.index] = nil
         self.counters.connections -= 1
     }

@@ -2,6 +2,9 @@
 
 /// A valid nick or room name: 1–32 of `[A-Za-z0-9_-]`.
 ///
+/// Codecs render names into outgoing lines with ``withBytes(_:)``, which is inlinable so that the
+/// copy happens in the caller's module without a call per name.
+///
 /// A name is written into outgoing lines far more often than it changes, so it is kept ready to copy:
 /// the bytes as the client spelled them sit inline in the value (32 bytes is the longest name). A
 /// `Name` is plain data, with no heap storage: reading one off a client or a room and appending it to
@@ -9,49 +12,52 @@
 ///
 /// The folded lookup ``key`` is computed on demand rather than stored: it is needed only when a
 /// name is claimed, looked up or sorted, and storing it cost 32 bytes per connected client.
-struct Name: Sendable, Equatable {
+public struct Name: Sendable, Equatable {
     /// The spelled bytes in memory order, zero-padded.
-    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    private let length: UInt8
+    @usableFromInline var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline let length: UInt8
 
     /// The number of bytes in ``storage`` that belong to the name.
-    var count: Int { Int(self.length) }
+    @inlinable public var count: Int { Int(self.length) }
 
     /// The case-folded key that uniqueness and sorting use.
-    var key: NameKey { self.withBytes { NameKey(validating: $0)! } }
+    public var key: NameKey { self.withBytes { NameKey(validating: $0)! } }
 
     /// Validates `raw`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    init?(_ raw: UnsafeRawBufferPointer) {
+    public init?(_ raw: UnsafeRawBufferPointer) {
         guard NameKey(validating: raw) != nil else { return nil }
         self.length = UInt8(raw.count)
         withUnsafeMutableBytes(of: &self.storage) { $0.copyMemory(from: raw) }
     }
 
     /// Validates `string`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    init?(_ string: String) {
+    public init?(_ string: String) {
         var string = string
         guard let name = string.withUTF8({ Name(UnsafeRawBufferPointer($0)) }) else { return nil }
         self = name
     }
 
+    /// Stands in for the nick of a client that has not chosen one yet; never shown to anyone.
+    static let placeholder = Name("-")!
+
     /// Calls `body` with the name's bytes as spelled.
-    @inline(__always)
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    @inlinable @inline(__always)
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try withUnsafeBytes(of: self.storage) { try body(UnsafeRawBufferPointer(rebasing: $0[..<self.count])) }
     }
 
     /// The name's bytes as spelled (allocates; for listings and tests).
-    var bytes: [UInt8] {
+    public var bytes: [UInt8] {
         self.withBytes { Array($0) }
     }
 
     /// The name as spelled (allocates; for logs, listings and tests).
-    var string: String {
+    public var string: String {
         self.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Equal when spelled identically; names that differ only in case have equal keys but are not equal.
-    static func == (lhs: Name, rhs: Name) -> Bool {
+    public static func == (lhs: Name, rhs: Name) -> Bool {
         lhs.length == rhs.length && lhs.storage == rhs.storage
     }
 }

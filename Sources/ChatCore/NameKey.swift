@@ -6,9 +6,9 @@
 /// That makes lookups by a name that arrived on the wire (`/msg bob hi`) free of allocation, and
 /// because the bytes are packed most-significant first and names never contain NUL, comparing keys
 /// word by word orders names case-insensitively and lexicographically.
-struct NameKey: Hashable, Comparable, Sendable {
+public struct NameKey: Hashable, Comparable, Sendable {
     /// The longest valid name, in bytes.
-    static let maxLength = 32
+    public static let maxLength = 32
 
     private let w0: UInt64
     private let w1: UInt64
@@ -16,7 +16,7 @@ struct NameKey: Hashable, Comparable, Sendable {
     private let w3: UInt64
 
     /// Folds `name`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    init?(validating name: UnsafeRawBufferPointer) {
+    public init?(validating name: UnsafeRawBufferPointer) {
         guard (1...Self.maxLength).contains(name.count) else { return nil }
         for byte in name where !Self.isNameByte(byte) { return nil }
         self.w0 = Self.pack(name, word: 0)
@@ -25,12 +25,12 @@ struct NameKey: Hashable, Comparable, Sendable {
         self.w3 = Self.pack(name, word: 3)
     }
 
-    static func < (lhs: NameKey, rhs: NameKey) -> Bool {
+    public static func < (lhs: NameKey, rhs: NameKey) -> Bool {
         (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
     }
 
     /// Whether `byte` may appear in a name: `[A-Za-z0-9_-]`.
-    static func isNameByte(_ byte: UInt8) -> Bool {
+    public static func isNameByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
@@ -44,7 +44,7 @@ struct NameKey: Hashable, Comparable, Sendable {
     private static func pack(_ name: UnsafeRawBufferPointer, word: Int) -> UInt64 {
         var packed: UInt64 = 0
         for i in (8 * word)..<(8 * word + 8) {
-            let byte = i < name.count ? ASCII.lowercased(name[i]) : 0
+            let byte = i < name.count ? (name[i] &- 0x41 < 26 ? name[i] | 0x20 : name[i]) : 0
             packed = packed << 8 | UInt64(byte)
         }
         return packed

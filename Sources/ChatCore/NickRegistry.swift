@@ -30,12 +30,12 @@ struct NickRegistry {
         }
     }
 
-    /// Moves `client` from nick `old` to nick `new`.
+    /// Gives `client` the nick `new`, freeing `old` (its previous nick, if it had one).
     ///
     /// - Returns: `false`, changing nothing, if another client holds `new` (ignoring case).
-    mutating func rename(_ client: ClientID, from old: Name, to new: Name) -> Bool {
+    mutating func rename(_ client: ClientID, from old: Name?, to new: Name) -> Bool {
         if let owner = self.owners[new.key], owner != client { return false }
-        self.owners[old.key] = nil
+        if let old { self.owners[old.key] = nil }
         self.owners[new.key] = client
         return true
     }

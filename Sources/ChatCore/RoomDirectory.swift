@@ -7,6 +7,11 @@ struct RoomDirectory {
     /// The number of rooms.
     var count: Int { self.rooms.count }
 
+    /// The room with this key, if it exists.
+    func find(_ key: NameKey) -> Room? {
+        self.rooms[key]
+    }
+
     /// The room named `name` (ignoring case), created if it does not exist yet.
     mutating func findOrCreate(_ name: Name) -> Room {
         if let room = self.rooms[name.key] { return room }
@@ -21,7 +26,7 @@ struct RoomDirectory {
         self.rooms[room.name.key] = nil
     }
 
-    /// All rooms ordered by name, ignoring case. O(n log n): only for `/rooms`.
+    /// All rooms ordered by name, ignoring case. O(n log n): only for listings.
     func sortedByName() -> [Room] {
         self.rooms.values.sorted { $0.name.key < $1.name.key }
     }

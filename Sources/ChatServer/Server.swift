@@ -1,24 +1,21 @@
 // Server: glue from Reactor connections to ChatState; limits, logging and graceful shutdown.
 import ChatCore
 import Glibc
+import LineProtocol
 import Reactor
 
-/// The running chat server: listeners, sessions indexed by descriptor, and the ``ChatTransport``
-/// that turns ChatState's lines into connection writes.
-final class Server: ChatTransport {
+/// The running chat server: listeners, the sessions (in ``Delivery``'s session table), and the
+/// chat state they drive.
+final class Server {
     let options: Options
     let reactor: Reactor
     let state: ChatState
+    /// The sink of ``state``: the session table and the fan-out.
+    let delivery: Delivery
     let log: Log
     let maxConnections: Int
     private var listeners: [Listener] = []
-    /// Sessions by descriptor (== ClientID.raw); descriptors are small and dense.
-    private var sessions: ContiguousArray<Session?> = []
-    /// The same connections, unretained, for the fan-out loop: each session keeps its connection
-    /// alive, and the entry is cleared when the session closes. Walking `Session?` references
-    /// instead costs two retain/release pairs per delivery.
-    private var outputs: ContiguousArray<Unmanaged<Connection>?> = []
-    private(set) var sessionCount = 0
+    private var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
     private let slowConsumerLine: [UInt8]
     private let rejecter = Rejecter()
@@ -34,12 +31,13 @@ final class Server: ChatTransport {
         let limit = Reactor.raiseDescriptorLimit()
         // Keep descriptors in reserve for listeners, the reactor's own, and the EMFILE spare.
         self.maxConnections = options.maxConnections ?? max(1, limit - 64)
-        self.state = ChatState(config: ChatConfig(presenceLimit: options.presenceLimit)) { [unowned reactor] in
-            reactor.now
-        }
-        self.serverFullLine = ChatState.errorLine(.serverFull, "too many connections (limit reached), try later")
-        self.slowConsumerLine = ChatState.errorLine(
-            .slowConsumer, "more than \(options.maxOutbuf) bytes queued, disconnecting")
+        self.delivery = Delivery()
+        self.state = ChatState(
+            config: ChatConfig(presenceLimit: options.presenceLimit), clock: { [unowned reactor] in reactor.now },
+            sink: self.delivery)
+        self.delivery.state = self.state
+        self.serverFullLine = LineEncoder.lines(for: .error(.serverFull))
+        self.slowConsumerLine = LineEncoder.lines(for: .error(.slowConsumer(limit: options.maxOutbuf)))
     }
 
     /// Binds every listener. Throws with a message naming the address.
@@ -96,114 +94,59 @@ final class Server: ChatTransport {
             log(.debug, "rejected fd \(connection.descriptor): server full")
             return
         }
-        let fd = Int(connection.descriptor)
-        if fd >= sessions.count {
-            sessions.append(contentsOf: repeatElement(nil, count: fd - sessions.count + 1))
-            outputs.append(contentsOf: repeatElement(nil, count: fd - outputs.count + 1))
-        }
-        let session = Session(server: self, connection: connection)
-        sessions[fd] = session
-        outputs[fd] = Unmanaged.passUnretained(connection)
-        sessionCount += 1
+        let id = delivery.table.allocate()
+        let session = LineSession(server: self, connection: connection, id: id)
+        delivery.table.attach(id, session: session, connection: connection)
         connection.handler = session
         connection.maxOutboundBytes = options.maxOutbuf
         connection.overflowNotice = slowConsumerLine
         if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
-        state.connect(session.id, transport: self)
-        if log.enabled(.debug) { log(.debug, "connected fd \(fd) as \(state.nick(of: session.id) ?? "?")") }
+        state.connect(id, encoding: FrontEnd.line)
+        state.admit(id)
+        if log.enabled(.debug) {
+            log(.debug, "connected fd \(connection.descriptor) as \(state.nick(of: id) ?? "?") (\(id))")
+        }
     }
 
-    func sessionClosed(_ session: Session, reason: CloseReason) {
-        let fd = Int(session.id.raw)
-        guard fd < sessions.count, sessions[fd] === session else { return }
-        sessions[fd] = nil
-        outputs[fd] = nil
-        sessionCount -= 1
+    func sessionClosed(_ session: LineSession, reason: CloseReason) {
+        let id = session.id
+        guard delivery.table.session(id) === session else { return }
+        let fd = session.connection.descriptor
+        delivery.table.detach(id)
         let why: String?
         switch reason {
         case .outputLimitExceeded:
             state.counters.slowConsumerDrops += 1
             why = "slow-consumer"
-            log(.info, "dropped slow consumer \(state.nick(of: session.id) ?? "?") (fd \(fd))")
+            log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd))")
         case .local: why = session.ending.reason
         case .peerClosed: why = "quit"
         case .reset: why = "connection reset"
         case .error: why = "connection error"
         }
         if log.enabled(.debug) { log(.debug, "closed fd \(fd): \(reason)") }
-        state.disconnect(session.id, reason: why, transport: self)
+        state.disconnect(id, reason: why)
+        // Only now: the server never disconnects from inside a ChatState call, so the state has
+        // forgotten the ID and it may be handed out again.
+        delivery.table.release(id)
         if shuttingDown && sessionCount == 0 { reactor.stop() }
     }
 
-    private func armIdleTimer(_ session: Session, after milliseconds: Int) {
+    private func armIdleTimer(_ session: LineSession, after milliseconds: Int) {
         session.idleTimer = reactor.schedule(afterMilliseconds: milliseconds) { [unowned self, unowned session] in
             let idleFor = self.reactor.now - session.lastActivity
             let limit = Int64(self.options.idleTimeout) * 1000
             if idleFor >= limit {
                 session.ending = .idleTimeout
-                session.connection.write(
-                    ChatState.errorLine(.idleTimeout, "no input for \(self.options.idleTimeout) seconds"))
+                let seconds = self.options.idleTimeout
+                self.delivery.reply(to: session) {
+                    LineEncoder.encode(.error(.idleTimeout(seconds: seconds)), into: &$0)
+                }
                 session.connection.closeAfterFlush()
             } else {
                 self.armIdleTimer(session, after: Int(limit - idleFor))
             }
         }
-    }
-
-    // MARK: ChatTransport
-
-    func send(_ line: UnsafeRawBufferPointer, to client: ClientID) {
-        let fd = Int(client.raw)
-        guard fd < outputs.count, let connection = outputs[fd] else { return }
-        connection._withUnsafeGuaranteedRef { $0.write(line) }
-        state.counters.bytesOut &+= line.count
-    }
-
-    /// The fan-out loop: no dynamic call, no reference counting per recipient.
-    func broadcast(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
-        -> Int
-    {
-        fanOut(line, to: clients, except: excluded, coalesce: false)
-    }
-
-    /// Presence lines are coalesced for a few milliseconds (Connection.enqueue): in a connection
-    /// storm into a room within the presence limit, every member would otherwise cost a write per
-    /// loop iteration.
-    func announce(_ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?)
-        -> Int
-    {
-        fanOut(line, to: clients, except: excluded, coalesce: true)
-    }
-
-    @inline(__always)
-    private func fanOut(
-        _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?,
-        coalesce: Bool
-    ) -> Int {
-        let excludedRaw = excluded?.raw ?? -1
-        let delivered = outputs.withUnsafeBufferPointer { outputs in
-            var delivered = 0
-            for client in clients where client.raw != excludedRaw {
-                let fd = Int(client.raw)
-                guard fd < outputs.count, let connection = outputs[fd] else { continue }
-                if coalesce {
-                    connection._withUnsafeGuaranteedRef { $0.enqueue(line) }
-                } else {
-                    connection._withUnsafeGuaranteedRef { $0.write(line) }
-                }
-                delivered += 1
-            }
-            return delivered
-        }
-        state.counters.bytesOut &+= line.count &* delivered
-        return delivered
-    }
-
-    func close(_ client: ClientID) {
-        let fd = Int(client.raw)
-        guard fd < sessions.count, let session = sessions[fd] else { return }
-        session.ending = .quit
-        session.connection.closeAfterFlush()
     }
 
     // MARK: Shutdown and logging
@@ -214,8 +157,8 @@ final class Server: ChatTransport {
         shuttingDown = true
         log(.info, "shutting down: \(sessionCount) connections")
         for listener in listeners { listener.close() }
-        let bye = ChatState.byeLine("shutting-down")
-        for case let session? in sessions {
+        let bye = Array("shutting-down".utf8).withUnsafeBytes { LineEncoder.lines(for: .bye(reason: $0)) }
+        for session in delivery.table.sessions {
             session.ending = .shutdown
             session.connection.write(bye)
             session.connection.closeAfterFlush()
@@ -223,7 +166,7 @@ final class Server: ChatTransport {
         if sessionCount == 0 { reactor.stop() }
         reactor.schedule(afterMilliseconds: grace) { [unowned self] in
             self.log(.warn, "shutdown grace period over: closing \(self.sessionCount) connections")
-            for case let session? in self.sessions { session.connection.close() }
+            for session in self.delivery.table.sessions { session.connection.close() }
             self.reactor.stop()
         }
     }

@@ -5,18 +5,33 @@ import Testing
 @testable import ChatCore
 
 @Suite struct RoomTests {
-    @Test("removing a member moves the last one into its slot")
+    static let line = Encoding(0)
+
+    @Test("removing a member moves the last one of its partition into its slot")
     func swapRemove() throws {
         let room = Room(name: try #require(Name("r")))
-        for raw in Int32(0)..<5 { #expect(room.add(ClientID(raw)) == Int(raw)) }
-        #expect(room.remove(at: 1) == ClientID(4))
-        #expect(Array(room.members) == [0, 4, 2, 3].map(ClientID.init))
-        #expect(room.remove(at: 3) == nil)
-        #expect(Array(room.members) == [0, 4, 2].map(ClientID.init))
-        #expect(room.remove(at: 0) == ClientID(2))
-        #expect(room.remove(at: 1) == nil)
-        #expect(room.remove(at: 0) == nil)
+        for raw in Int32(0)..<5 { #expect(room.add(ClientID(raw), encoding: Self.line) == Int(raw)) }
+        #expect(room.remove(encoding: Self.line, slot: 1) == ClientID(4))
+        #expect(Array(room.partitions[0]) == [0, 4, 2, 3].map(ClientID.init))
+        #expect(room.remove(encoding: Self.line, slot: 3) == nil)
+        #expect(Array(room.partitions[0]) == [0, 4, 2].map(ClientID.init))
+        #expect(room.remove(encoding: Self.line, slot: 0) == ClientID(2))
+        #expect(room.remove(encoding: Self.line, slot: 1) == nil)
+        #expect(room.remove(encoding: Self.line, slot: 0) == nil)
         #expect(room.isEmpty)
+    }
+
+    @Test("members are kept apart by encoding, and the count spans every partition")
+    func partitionsByEncoding() throws {
+        let room = Room(name: try #require(Name("r")))
+        #expect(room.add(ClientID(1), encoding: Encoding(2)) == 0)
+        #expect(room.add(ClientID(2), encoding: Self.line) == 0)
+        #expect(room.add(ClientID(3), encoding: Encoding(2)) == 1)
+        #expect(room.count == 3)
+        #expect(room.partitions.map(Array.init) == [[ClientID(2)], [], [ClientID(1), ClientID(3)]])
+        #expect(room.remove(encoding: Encoding(2), slot: 0) == ClientID(3))
+        #expect(room.partitions.map(Array.init) == [[ClientID(2)], [], [ClientID(3)]])
+        #expect(room.count == 2)
     }
 }
 

@@ -2,7 +2,9 @@
 
 import Testing
 
-@testable import ChatCore
+import ChatCore
+import Codec
+@testable import LineProtocol
 
 extension ChatStateTests {
     @Suite struct Commands {
@@ -241,7 +243,7 @@ extension ChatStateTests {
             chat.reset()
             chat.type("/quit gone fishing", from: a)
             #expect(chat.lines(a) == ["BYE gone fishing"])
-            #expect(chat.transport.closed == [a])
+            #expect(chat.sink.closed == [a])
             #expect(chat.lines(b).isEmpty)
             chat.type("too late", from: a)
             #expect(chat.lines(b).isEmpty)
@@ -257,7 +259,7 @@ extension ChatStateTests {
             chat.reset()
             chat.type("/quit", from: a)
             #expect(chat.lines(a) == ["BYE"])
-            #expect(chat.transport.closed == [a])
+            #expect(chat.sink.closed == [a])
             chat.disconnect(a, reason: "closed")
             #expect(chat.lines(b) == ["PART lobby guest1 quit"])
         }

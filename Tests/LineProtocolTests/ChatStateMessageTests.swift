@@ -2,7 +2,9 @@
 
 import Testing
 
-@testable import ChatCore
+import ChatCore
+import Codec
+@testable import LineProtocol
 
 extension ChatStateTests {
     @Suite struct Messages {
@@ -42,7 +44,7 @@ extension ChatStateTests {
             let a = chat.connect(1)
             chat.reset()
             chat.type("anyone?", from: a)
-            #expect(chat.transport.sent.isEmpty)
+            #expect(chat.sink.sent.isEmpty)
             #expect(chat.state.counters.messagesIn == 1)
             #expect(chat.state.counters.deliveriesOut == 0)
         }
@@ -68,8 +70,8 @@ extension ChatStateTests {
             let payload: [UInt8] = [0xFF, 0xFE, 0x20, 0x20, 0xC3, 0x28, 0x09, 0x7F, 0x20]
             chat.type(bytes: payload, from: a)
             let expected = Array("MSG lobby guest1 ".utf8) + payload + [ASCII.newline]
-            #expect(chat.transport.sent.map(\.bytes) == [expected])
-            #expect(chat.transport.sent.map(\.client) == [b])
+            #expect(chat.sink.sent.map(\.bytes) == [expected])
+            #expect(chat.sink.sent.map(\.client) == [b])
         }
 
         @Test("a line containing NUL gets ERR bad-line and is not relayed", arguments: [0, 1, 5, 11])
@@ -103,7 +105,7 @@ extension ChatStateTests {
             _ = chat.connect(2)
             chat.reset()
             chat.type("", from: a)
-            #expect(chat.transport.sent.isEmpty)
+            #expect(chat.sink.sent.isEmpty)
             #expect(chat.state.counters.messagesIn == 0)
         }
 

@@ -2,7 +2,8 @@
 
 import Testing
 
-@testable import ChatCore
+import ChatCore
+import LineProtocol
 
 extension ChatStateTests {
     @Suite struct Presence {
@@ -19,7 +20,7 @@ extension ChatStateTests {
             #expect(chat.lines(d) == ["WELCOME guest4 lobby", "JOIN lobby guest4"])
             #expect(chat.lines(a).isEmpty)
             #expect(chat.lines(c).isEmpty)
-            #expect(chat.transport.sent.count == 2)
+            #expect(chat.sink.sent.count == 2)
         }
 
         @Test("above the presence limit NICK goes to the renamer only")
@@ -35,7 +36,7 @@ extension ChatStateTests {
             let chat = ChatHarness(presenceLimit: 3)
             let clients = chat.connectQuietly(Array(1...4))
             chat.disconnect(clients[3], reason: "closed")
-            #expect(chat.transport.sent.isEmpty)
+            #expect(chat.sink.sent.isEmpty)
             chat.disconnect(clients[2], reason: "closed")
             #expect(chat.log == ["1: PART lobby guest3 closed", "2: PART lobby guest3 closed"])
         }
@@ -53,7 +54,7 @@ extension ChatStateTests {
             let chat = ChatHarness(presenceLimit: 3)
             let clients = chat.connectQuietly(Array(1...6))
             chat.type("hi all", from: clients[0])
-            #expect(chat.transport.sent.count == 5)
+            #expect(chat.sink.sent.count == 5)
             #expect(chat.state.counters.deliveriesOut == 5)
         }
 
@@ -63,7 +64,7 @@ extension ChatStateTests {
             let clients = chat.connectQuietly(Array(1...4))
             let slow = clients[1]
             var dropped = false
-            chat.transport.afterSend = { [unowned chat] client in
+            chat.sink.afterSend = { [unowned chat] client in
                 if client == slow && !dropped {
                     dropped = true
                     chat.state.counters.slowConsumerDrops += 1
@@ -85,7 +86,7 @@ extension ChatStateTests {
             let a = chat.connect(1)
             chat.connect(2)
             chat.reset()
-            chat.transport.afterClose = { [unowned chat] client in chat.disconnect(client, reason: "closed") }
+            chat.sink.afterClose = { [unowned chat] client in chat.disconnect(client, reason: "closed") }
             chat.type("/quit bye now", from: a)
             #expect(chat.log == ["1: BYE bye now", "2: PART lobby guest1 bye now"])
             #expect(chat.state.nick(of: a) == nil)
@@ -93,24 +94,24 @@ extension ChatStateTests {
 
         @Test("10,000 clients connecting into one room all end up in it")
         func connectionStorm() {
-            let transport = CountingTransport()
-            let state = ChatState(clock: { 0 })
+            let counter = CountingSink()
+            let state = ChatState(clock: { 0 }, sink: counter)
             for raw in Int32(0)..<10_000 {
-                state.connect(ClientID(raw), transport: transport)
+                state.connect(ClientID(raw), encoding: Encoding(0))
+                state.admit(ClientID(raw))
             }
             #expect(state.counters.connections == 10_000)
             #expect(state.nick(of: ClientID(9_999)) == "guest10000")
             // Above the default limit of 1000 each newcomer only hears WELCOME and its own JOIN.
-            #expect(transport.perClient[9_999] == 2)
-            #expect(transport.perClient[0] == 1 + 1000)
+            #expect(counter.perClient[9_999] == 2)
+            #expect(counter.perClient[0] == 1 + 1000)
 
-            let recorder = RecordingTransport()
-            state.receive(line: UnsafeRawBufferPointer(start: nil, count: 0), from: ClientID(0), transport: recorder)
-            Array("/rooms".utf8).withUnsafeBytes { state.receive(line: $0, from: ClientID(42), transport: recorder) }
-            #expect(recorder.lines(for: ClientID(42)) == ["ROOM lobby 10000", "END rooms"])
+            counter.watched = ClientID(42)
+            Array("/rooms".utf8).withUnsafeBytes { handleLine($0, from: ClientID(42), state: state, sink: nil) }
+            #expect(counter.watchedLines == ["ROOM lobby 10000", "END rooms"])
 
             for raw in Int32(0)..<10_000 {
-                state.disconnect(ClientID(raw), reason: nil, transport: transport)
+                state.disconnect(ClientID(raw), reason: nil)
             }
             #expect(state.roomCount == 0)
             #expect(state.counters.connections == 0)

@@ -1,21 +1,25 @@
-// LineBuffer: the reusable scratch buffer every outgoing line is encoded into.
+// EncodeBuffer: the reusable scratch buffer that codecs render outgoing messages into.
 
-/// A growable byte buffer that outgoing lines are encoded into, one line at a time.
+/// A growable byte buffer that a codec renders outgoing lines or frames into.
 ///
-/// ``ChatState`` owns exactly one. A room message is encoded into it once and the same bytes are
-/// handed to the transport for every recipient; the buffer keeps its capacity between lines, so once
-/// it has grown to the longest line seen, encoding allocates nothing.
+/// A room message is rendered into one of these once per encoding and the same bytes are handed to
+/// every recipient of that encoding; the buffer keeps its capacity between messages, so once it has
+/// grown to the longest message seen, rendering allocates nothing.
 ///
-/// Non-copyable so that the memory it owns has exactly one owner and is freed exactly once.
-struct LineBuffer: ~Copyable {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    /// Bytes encoded so far.
-    private(set) var count: Int = 0
+/// Non-copyable so that the memory it owns has exactly one owner and is freed exactly once. The
+/// append methods are `@inlinable`: they are called from other modules (each codec, the server) on
+/// the message path, where a cross-module call per field would cost more than the copy itself.
+public struct EncodeBuffer: ~Copyable {
+    @usableFromInline var base: UnsafeMutableRawPointer
+    @usableFromInline var capacity: Int
+    @usableFromInline var used: Int = 0
+
+    /// Bytes rendered so far.
+    @inlinable public var count: Int { self.used }
 
     /// Creates an empty buffer with room for `capacity` bytes before it first grows.
-    init(capacity: Int = 1024) {
-        precondition(capacity > 0, "LineBuffer capacity must be positive")
+    public init(capacity: Int = 1024) {
+        precondition(capacity > 0, "EncodeBuffer capacity must be positive")
         self.base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         self.capacity = capacity
     }
@@ -24,51 +28,56 @@ struct LineBuffer: ~Copyable {
         self.base.deallocate()
     }
 
-    /// The encoded bytes. Valid until the next mutation of the buffer.
-    var bytes: UnsafeRawBufferPointer {
+    /// The rendered bytes. Valid until the next mutation of the buffer.
+    @inlinable
+    public var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: self.base, count: self.count)
     }
 
-    /// A copy of the encoded bytes, for callers that keep a line (rare paths only).
-    var array: [UInt8] {
+    /// A copy of the rendered bytes, for callers that keep them (rare paths only).
+    public var array: [UInt8] {
         Array(self.bytes)
     }
 
     /// Forgets the contents and keeps the capacity.
-    mutating func removeAll() {
-        self.count = 0
+    @inlinable
+    public mutating func removeAll() {
+        self.used = 0
     }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         self.reserve(bytes.count)
         (self.base + self.count).copyMemory(from: source, byteCount: bytes.count)
-        self.count += bytes.count
+        self.used += bytes.count
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { self.append($0) }
     }
 
     /// Appends a literal. `StaticString` keeps protocol words out of the heap entirely.
-    mutating func append(_ literal: StaticString) {
+    @inlinable
+    public mutating func append(_ literal: StaticString) {
         // withUTF8Buffer, not utf8Start: a one-character literal may be stored as a scalar.
         literal.withUTF8Buffer { self.append(UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func append(string: String) {
+    public mutating func append(string: String) {
         var string = string
         string.withUTF8 { self.append(UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func append(byte: UInt8) {
+    @inlinable
+    public mutating func append(byte: UInt8) {
         self.reserve(1)
         self.base.storeBytes(of: byte, toByteOffset: self.count, as: UInt8.self)
-        self.count += 1
+        self.used += 1
     }
 
     /// Appends `value` in decimal without going through `String`.
-    mutating func append(decimal value: Int) {
+    public mutating func append(decimal value: Int) {
         if value < 0 {
             self.append(byte: UInt8(ascii: "-"))
         }
@@ -85,9 +94,9 @@ struct LineBuffer: ~Copyable {
         }
     }
 
-    /// Makes room for `extra` more bytes, so a line whose length is known up front grows at most once.
-    @inline(__always)
-    mutating func reserve(_ extra: Int) {
+    /// Makes room for `extra` more bytes, so a message whose length is known up front grows at most once.
+    @inlinable @inline(__always)
+    public mutating func reserve(_ extra: Int) {
         if self.count + extra > self.capacity {
             self.grow(toAtLeast: self.count + extra)
         }
@@ -95,8 +104,8 @@ struct LineBuffer: ~Copyable {
 
     // Out of line: growth happens a handful of times per process, and keeping it out of `append`
     // keeps the inlined fast path to a compare and a copy.
-    @inline(never)
-    private mutating func grow(toAtLeast needed: Int) {
+    @usableFromInline @inline(never)
+    mutating func grow(toAtLeast needed: Int) {
         var newCapacity = self.capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
         let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)

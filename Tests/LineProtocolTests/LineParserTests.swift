@@ -1,8 +1,9 @@
-// CommandTests: how client lines are parsed into commands.
+// CommandTests: how protocol v1 lines are parsed into chat commands and front-end requests.
 
 import Testing
 
-@testable import ChatCore
+import ChatCore
+@testable import LineProtocol
 
 @Suite struct CommandTests {
     /// A parsed command with its byte payloads decoded, so it can be compared in tables.
@@ -10,19 +11,26 @@ import Testing
         let bytes = Array(line.utf8)
         return bytes.withUnsafeBytes { raw in
             func text(_ part: UnsafeRawBufferPointer) -> String { "[\(String(decoding: part, as: UTF8.self))]" }
-            switch Command(parsing: raw) {
-            case .say(let t): return "say \(text(t))"
-            case .nick(let n): return "nick \(text(n))"
-            case .join(let r): return "join \(text(r))"
-            case .rooms: return "rooms"
-            case .who: return "who"
-            case .privateMessage(let n, let t): return "msg \(text(n)) \(text(t))"
-            case .action(let t): return "me \(text(t))"
+            switch LineParser.parse(raw) {
+            case .empty: return "empty"
+            case .command(.send(.message, let t, .currentRoom)): return "say \(text(t))"
+            case .command(.send(.action, let t, .currentRoom)): return "me \(text(t))"
+            case .command(.send(.message, let t, .nick(let n))): return "msg \(text(n)) \(text(t))"
+            case .command(.send): return "other send"
+            case .command(.rename(let n)): return "nick \(text(n))"
+            case .command(.join(let r, leavingOthers: true)): return "join \(text(r))"
+            case .command(.join): return "join, staying"
+            case .command(.part): return "part"
+            case .command(.listRooms): return "rooms"
+            case .command(.listMembers(nil)): return "who"
+            case .command(.listMembers): return "names"
+            case .command(.stats): return "stats"
+            case .command(.quit(let r)): return "quit \(text(r))"
             case .ping(let t): return "ping \(text(t))"
-            case .stats: return "stats"
             case .help: return "help"
-            case .quit(let r): return "quit \(text(r))"
-            case .unknown(let w): return "unknown \(text(w))"
+            case .error(.unknownCommand(let w)): return "unknown \(text(w))"
+            case .error(.badLine): return "bad-line"
+            case .error: return "other error"
             }
         }
     }
@@ -60,6 +68,9 @@ import Testing
             ("/frobnicate now", "unknown [/frobnicate]"),
             ("/", "unknown [/]"),
             ("/ hello", "unknown [/]"),
+            ("", "empty"),
+            ("a\u{0}b", "bad-line"),
+            ("/nick \u{0}", "bad-line"),
         ])
     func parses(_ line: String, _ expected: String) {
         #expect(Self.describe(line) == expected)

@@ -2,7 +2,8 @@
 
 import Testing
 
-@testable import ChatCore
+import ChatCore
+import LineProtocol
 
 @Suite struct ChatStateTests {
     @Test("a new client gets a guest nick, WELCOME and its own JOIN in the lobby")
@@ -14,7 +15,7 @@ import Testing
         #expect(chat.state.room(of: alice) == "lobby")
         #expect(chat.state.counters.connections == 1)
         #expect(chat.state.roomCount == 1)
-        #expect(chat.transport.malformed.isEmpty)
+        #expect(chat.sink.malformed.isEmpty)
     }
 
     @Test("members of the lobby see newcomers JOIN")
@@ -101,7 +102,7 @@ import Testing
         chat.disconnect(ClientID(4000))
         chat.disconnect(a)
         chat.disconnect(a)
-        #expect(chat.transport.sent.isEmpty)
+        #expect(chat.sink.sent.isEmpty)
         #expect(chat.state.counters.connections == 0)
     }
 
@@ -112,8 +113,8 @@ import Testing
         chat.reset()
         chat.type("hello", from: ClientID(2))
         chat.type("hello", from: ClientID(900))
-        chat.state.lineTooLong(from: ClientID(2), limit: 10, transport: chat.transport)
-        #expect(chat.transport.sent.isEmpty)
+        chat.lineTooLong(from: ClientID(2), limit: 10)
+        #expect(chat.sink.sent.isEmpty)
         #expect(chat.state.counters.messagesIn == 0)
         #expect(chat.state.nick(of: a) == "guest1")
     }
@@ -151,7 +152,7 @@ import Testing
                 "ACTION lobby alice waves", "MSG lobby alice /nick is how you rename yourself", "PRIV alice psst",
                 "PART lobby alice",
             ])
-        #expect(chat.transport.closed == [alice])
+        #expect(chat.sink.closed == [alice])
     }
 
     @Test("an over-long line gets ERR line-too-long naming the limit, and the client stays connected")
@@ -159,7 +160,7 @@ import Testing
         let chat = ChatHarness()
         let (a, b) = (chat.connect(1), chat.connect(2))
         chat.reset()
-        chat.state.lineTooLong(from: a, limit: 4096, transport: chat.transport)
+        chat.lineTooLong(from: a, limit: 4096)
         let reply = chat.lines(a)
         #expect(reply.count == 1)
         #expect(reply.first?.hasPrefix("ERR line-too-long ") == true)

@@ -1,15 +1,17 @@
-// ASCII: the byte constants and raw-buffer helpers the protocol parser works with.
+// ByteScanning: the byte constants and raw-buffer helpers that text protocol parsers share.
 
-/// Bytes with a meaning in the line protocol.
-enum ASCII {
-    static let nul: UInt8 = 0x00
-    static let newline: UInt8 = 0x0A
-    static let space: UInt8 = 0x20
-    static let slash: UInt8 = 0x2F
+/// Bytes with a meaning in the text protocols.
+public enum ASCII {
+    public static let nul: UInt8 = 0x00
+    public static let newline: UInt8 = 0x0A
+    public static let carriageReturn: UInt8 = 0x0D
+    public static let space: UInt8 = 0x20
+    public static let slash: UInt8 = 0x2F
+    public static let colon: UInt8 = 0x3A
 
     /// `b` lowercased if it is an ASCII capital letter, unchanged otherwise.
-    @inline(__always)
-    static func lowercased(_ b: UInt8) -> UInt8 {
+    @inlinable @inline(__always)
+    public static func lowercased(_ b: UInt8) -> UInt8 {
         b &- 0x41 < 26 ? b | 0x20 : b
     }
 }
@@ -18,8 +20,8 @@ extension UnsafeRawBufferPointer {
     /// Whether any byte is NUL.
     ///
     /// Every incoming line is scanned, so this tests eight bytes at a time with the classic
-    /// "has a zero byte" bit trick instead of a byte loop (ChatCore cannot call `memchr`).
-    func containsNUL() -> Bool {
+    /// "has a zero byte" bit trick instead of a byte loop (codecs do not call `memchr`).
+    public func containsNUL() -> Bool {
         guard let base = self.baseAddress else { return false }
         let count = self.count
         var offset = 0
@@ -36,27 +38,27 @@ extension UnsafeRawBufferPointer {
     }
 
     /// The bytes in `range`, as a buffer of their own.
-    @inline(__always)
-    func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+    @inlinable @inline(__always)
+    public func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: self[range])
     }
 
     /// The index of the first space at or after `start`, or `count` if there is none.
-    func firstSpace(from start: Int) -> Int {
+    public func firstSpace(from start: Int) -> Int {
         var i = start
         while i < self.count && self[i] != ASCII.space { i += 1 }
         return i
     }
 
     /// The index of the first byte at or after `start` that is not a space, or `count`.
-    func skippingSpaces(from start: Int) -> Int {
+    public func skippingSpaces(from start: Int) -> Int {
         var i = start
         while i < self.count && self[i] == ASCII.space { i += 1 }
         return i
     }
 
     /// These bytes without leading and trailing spaces.
-    func trimmingSpaces() -> UnsafeRawBufferPointer {
+    public func trimmingSpaces() -> UnsafeRawBufferPointer {
         let start = self.skippingSpaces(from: 0)
         var end = self.count
         while end > start && self[end - 1] == ASCII.space { end -= 1 }
@@ -64,7 +66,7 @@ extension UnsafeRawBufferPointer {
     }
 
     /// Whether these bytes, ASCII-lowercased, equal `word` (which must be lowercase).
-    func equalsIgnoringCase(_ word: String.UTF8View) -> Bool {
+    public func equalsIgnoringCase(_ word: String.UTF8View) -> Bool {
         guard self.count == word.count else { return false }
         var i = 0
         for expected in word {

@@ -1,13 +1,16 @@
-// Session: one client connection: framing, rate limiting and idle tracking in front of ChatState.
+// LineSession: one line-protocol connection: framing, rate limiting and idle tracking in front of
+// the line codec and ChatState.
 import ChatCore
+import LineProtocol
 import Reactor
 
-/// The handler of one client connection. Frames lines, applies the rate limit by pausing reads,
-/// and hands each line to ``ChatState``.
+/// The handler of one line-protocol connection. Frames lines, applies the rate limit by pausing
+/// reads, parses each line with ``LineParser`` and hands the command to ``ChatState``; the few
+/// requests the front end answers itself (`/ping`, `/help`) are rendered here.
 ///
 /// Kept small: at 10,000 idle clients every byte here is 10 KB of server memory. Rate-limit state
 /// lives in a ``Throttle`` allocated only when `--rate` is set.
-final class Session: ConnectionHandler {
+final class LineSession: ConnectionHandler {
     /// Why the server itself closed this session; becomes the PART reason.
     enum Ending: UInt8 {
         case none, quit, idleTimeout, shutdown
@@ -31,12 +34,13 @@ final class Session: ConnectionHandler {
     var idleTimer: Reactor.Timer?
     private var throttle: Throttle?
     var ending = Ending.none
+    /// This client's slot in the session table and in ChatState.
+    let id: ClientID
 
-    var id: ClientID { ClientID(connection.descriptor) }
-
-    init(server: Server, connection: Connection) {
+    init(server: Server, connection: Connection, id: ClientID) {
         self.server = server
         self.connection = connection
+        self.id = id
         self.framer = LineFramer(maxLineLength: server.options.maxLine)
         self.lastActivity = connection.reactor.now
         if server.options.rate > 0 {
@@ -51,16 +55,36 @@ final class Session: ConnectionHandler {
             throttle.process(bytes, framer: &framer, session: self)
             return
         }
-        let id = self.id
-        let server = self.server
         framer.process(bytes) { frame in
             switch frame {
-            case .line(let line):
-                server.state.receive(line: line, from: id, transport: server)
-            case .overlong:
-                server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+            case .line(let line): self.handle(line: line)
+            case .overlong: self.lineTooLong()
             }
         }
+    }
+
+    /// One complete line, without its newline.
+    @inline(__always)
+    func handle(line: UnsafeRawBufferPointer) {
+        switch LineParser.parse(line) {
+        case .command(let command):
+            server.state.perform(command, from: id)
+        case .empty:
+            break
+        case .ping(let token):
+            guard !server.state.hasQuit(id) else { return }
+            server.delivery.reply(to: self) { LineEncoder.encodePong(token, into: &$0) }
+        case .help:
+            guard !server.state.hasQuit(id) else { return }
+            server.delivery.reply(to: self) { LineEncoder.encodeHelp(into: &$0) }
+        case .error(let error):
+            server.state.report(error, to: id)
+        }
+    }
+
+    /// The framer discarded a line over the limit.
+    func lineTooLong() {
+        server.state.report(.lineTooLong(limit: server.options.maxLine), to: id)
     }
 
     func connection(_ connection: Connection, didCloseWith reason: CloseReason) {
@@ -97,23 +121,21 @@ final class Throttle {
         refilledAt = now
     }
 
-    func process(_ bytes: UnsafeRawBufferPointer, framer: inout LineFramer, session: Session) {
-        let server = session.server
-        let id = session.id
+    func process(_ bytes: UnsafeRawBufferPointer, framer: inout LineFramer, session: LineSession) {
         refill(now: session.connection.reactor.now)
         framer.process(bytes) { frame in
             switch frame {
             case .line(let line):
                 if backlog.isEmpty && tokens >= 1 {
                     tokens -= 1
-                    server.state.receive(line: line, from: id, transport: server)
+                    session.handle(line: line)
                 } else {
                     backlog.append(contentsOf: line)
                     backlog.append(10)
                 }
             case .overlong:
                 if backlog.isEmpty {
-                    server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+                    session.lineTooLong()
                 } else {
                     overlongAt.append(backlog.count)
                 }
@@ -125,7 +147,7 @@ final class Throttle {
         }
     }
 
-    private func scheduleDrain(_ session: Session) {
+    private func scheduleDrain(_ session: LineSession) {
         let interval = max(1, Int(1000 / rate))
         drainTimer = session.connection.reactor.schedule(afterMilliseconds: interval) { [unowned self, unowned session] in
             self.drain(session)
@@ -133,11 +155,9 @@ final class Throttle {
     }
 
     /// Releases backlogged lines as tokens allow; resumes reading when the backlog is gone.
-    private func drain(_ session: Session) {
+    private func drain(_ session: LineSession) {
         let connection = session.connection
         guard connection.isOpen else { return }
-        let server = session.server
-        let id = session.id
         refill(now: connection.reactor.now)
         // Reads are paused while lines wait here, so no byte arrives to mark activity: a client
         // whose lines are still draining is not idle, and must not be dropped with them unsent.
@@ -145,7 +165,7 @@ final class Throttle {
         while backlogStart < backlog.count || !overlongAt.isEmpty {
             if let at = overlongAt.first, at <= backlogStart {
                 overlongAt.removeFirst()
-                server.state.lineTooLong(from: id, limit: server.options.maxLine, transport: server)
+                session.lineTooLong()
                 continue
             }
             guard tokens >= 1 else { break }
@@ -153,7 +173,7 @@ final class Throttle {
             tokens -= 1
             backlog.withUnsafeBytes { raw in
                 let line = UnsafeRawBufferPointer(rebasing: raw[backlogStart..<end])
-                server.state.receive(line: line, from: id, transport: server)
+                session.handle(line: line)
             }
             backlogStart = end + 1
         }

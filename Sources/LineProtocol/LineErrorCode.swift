@@ -1,10 +1,12 @@
-// ErrorCode: the machine-readable codes of `ERR` lines, mapped to their wire words.
+// LineErrorCode: the machine-readable codes of `ERR` lines: the one table of error wire words.
+
+import ChatCore
 
 /// The code in an `ERR <code> <text>` line.
 ///
 /// The raw value is the word on the wire; clients should switch on it and treat the text after it as
-/// human-readable only.
-public enum ErrorCode: String, Sendable, CaseIterable {
+/// human-readable only. Each semantic ``ChatError`` maps to exactly one code.
+public enum LineErrorCode: String, Sendable, CaseIterable {
     /// A line was longer than the server's limit and was discarded. The connection stays open.
     case lineTooLong = "line-too-long"
     /// A line could not be accepted: it contains a NUL byte, or a command lacks its text.
@@ -17,10 +19,31 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case nickTaken = "nick-taken"
     /// `/msg` named a nick nobody holds.
     case noSuchNick = "no-such-nick"
+    /// A room the client is not in (not reachable from line protocol v1, whose client is always in one).
+    case notInRoom = "not-in-room"
+    /// Registration is not complete (not reachable from line protocol v1, which admits at once).
+    case notRegistered = "not-registered"
     /// The server is at its connection limit (sent by the glue before closing).
     case serverFull = "server-full"
     /// The client did not read its output fast enough (sent by the glue before closing).
     case slowConsumer = "slow-consumer"
     /// The client was silent for too long (sent by the glue before closing).
     case idleTimeout = "idle-timeout"
+
+    /// The code that reports `error`.
+    public init(_ error: ChatError) {
+        switch error {
+        case .badName: self = .badName
+        case .nickTaken: self = .nickTaken
+        case .noSuchNick: self = .noSuchNick
+        case .missingText, .badLine: self = .badLine
+        case .notInRoom: self = .notInRoom
+        case .notRegistered: self = .notRegistered
+        case .lineTooLong: self = .lineTooLong
+        case .unknownCommand: self = .unknownCommand
+        case .serverFull: self = .serverFull
+        case .slowConsumer: self = .slowConsumer
+        case .idleTimeout: self = .idleTimeout
+        }
+    }
 }

@@ -1,0 +1,46 @@
+// ChatCommand: what a client asks of the chat domain, whatever protocol it spoke.
+
+/// The text of a message, a reason or a name as it arrived on the wire.
+///
+/// It points into the buffer the codec parsed and is valid only for the duration of the call that
+/// carries it; ChatCore copies what it keeps.
+public typealias WireText = UnsafeRawBufferPointer
+
+/// The kind of a chat line: said, acted (a third-person action) or noticed (never answered automatically).
+public enum MessageKind: UInt8, Sendable {
+    case message, action, notice
+}
+
+/// Where a chat line goes.
+public enum MessageTarget {
+    /// The room the client is in: its only room for the line protocol, the first joined otherwise.
+    case currentRoom
+    /// A room by name, not yet validated. The sender must be a member.
+    case room(WireText)
+    /// A client by nick, not yet validated.
+    case nick(WireText)
+}
+
+/// One request from a client, parsed by its front end's codec into protocol-neutral terms.
+///
+/// Names are raw bytes: ChatCore validates them, so every front end shares one naming rule and
+/// reports a bad name with the same semantic ``ChatError``.
+public enum ChatCommand {
+    /// Send `text` to `target`. An empty text is refused with ``ChatError/missingText(_:private:)``.
+    case send(MessageKind, text: WireText, to: MessageTarget)
+    /// Take the nick `name`. Allowed before admission, while a front end registers the client.
+    case rename(to: WireText)
+    /// Enter the room `name`, creating it if needed; with `leavingOthers`, leave every other room
+    /// first, so the join is a move.
+    case join(room: WireText, leavingOthers: Bool)
+    /// Leave the room `name`.
+    case part(room: WireText, reason: WireText)
+    /// List every room with its member count.
+    case listRooms
+    /// List the members of a room: the current one when `room` is `nil`.
+    case listMembers(room: WireText?)
+    /// Report the server's counters.
+    case stats
+    /// Leave the server: the client gets ``ChatEvent/bye(reason:)`` and is closed by the sink.
+    case quit(reason: WireText)
+}

@@ -1,0 +1,77 @@
+// Delivery: the ChatSink: renders each event once per encoding and copies it to every recipient.
+
+import ChatCore
+import Codec
+import LineProtocol
+import Reactor
+
+/// The encodings this server speaks; ChatCore only sees their numbers.
+enum FrontEnd {
+    /// Line protocol v1.
+    static let line = Encoding(0)
+}
+
+/// Turns ChatState's events into connection writes.
+///
+/// For each ``ChatSink/deliver(_:to:)`` call the event is rendered once, by the encoder of the
+/// recipients' encoding, into one scratch buffer, and the same bytes are then copied to each
+/// recipient's output queue in a loop with no dynamic call and no reference counting.
+final class Delivery: ChatSink {
+    let table = SessionTable()
+    /// Set right after the state is created (the state needs the sink first); never `nil` after.
+    unowned(unsafe) var state: ChatState!
+    /// Every outgoing line is rendered here, so deliveries allocate nothing once it has grown.
+    @exclusivity(unchecked) private var scratch = EncodeBuffer()
+
+    func deliver(_ event: ChatEvent, to recipients: Recipients) -> Int {
+        self.scratch.removeAll()
+        // One encoding so far; the IRC and WebSocket front ends add theirs here.
+        LineEncoder.encode(event, into: &self.scratch)
+        // Presence to a room is coalesced for a few milliseconds (Connection.enqueue): in a
+        // connection storm into a room within the presence limit, every member would otherwise cost
+        // a write per loop iteration. A confirmation to the actor alone is a reply and is not held.
+        let coalesce: Bool
+        if case .client = recipients.audience { coalesce = false } else { coalesce = event.isPresence }
+        return self.fanOut(self.scratch.bytes, to: recipients.clients, except: recipients.excluded, coalesce: coalesce)
+    }
+
+    func close(_ client: ClientID) {
+        guard let session = self.table.session(client) else { return }
+        session.ending = .quit
+        session.connection.closeAfterFlush()
+    }
+
+    /// Renders a reply of the front end's own (`PONG`, the help text, an error the glue reports on
+    /// closing) with `render` and queues it for `session`.
+    func reply(to session: LineSession, _ render: (inout EncodeBuffer) -> Void) {
+        self.scratch.removeAll()
+        render(&self.scratch)
+        session.connection.write(self.scratch.bytes)
+        self.state.counters.bytesOut &+= self.scratch.count
+    }
+
+    /// The fan-out loop: no dynamic call, no reference counting per recipient.
+    @inline(__always)
+    private func fanOut(
+        _ line: UnsafeRawBufferPointer, to clients: UnsafeBufferPointer<ClientID>, except excluded: ClientID?,
+        coalesce: Bool
+    ) -> Int {
+        let excludedRaw = excluded?.raw ?? -1
+        let delivered = self.table.entries.withUnsafeBufferPointer { entries in
+            var delivered = 0
+            for client in clients where client.raw != excludedRaw {
+                let index = Int(client.raw)
+                guard index < entries.count, let connection = entries[index].connection else { continue }
+                if coalesce {
+                    connection._withUnsafeGuaranteedRef { $0.enqueue(line) }
+                } else {
+                    connection._withUnsafeGuaranteedRef { $0.write(line) }
+                }
+                delivered += 1
+            }
+            return delivered
+        }
+        self.state.counters.bytesOut &+= line.count &* delivered
+        return delivered
+    }
+}
