@@ -41,13 +41,16 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Copy-per-recipient vs shared-chunk output queues, measured without sockets.
         .executableTarget(name: "FanoutModel", path: "Benchmarks/FanoutModel", swiftSettings: swiftSettings),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: swiftSettings),
+        // Helpers the test targets share: deadlines, child processes, blocking socket clients, the
+        // open-files limit. Neither Reactor nor ChatCore, so any test target can use it; no product.
+        .target(name: "TestHarness", path: "Tests/TestHarness", swiftSettings: swiftSettings),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor"],
+            name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
     ]
 )

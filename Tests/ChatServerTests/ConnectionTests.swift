@@ -1,4 +1,5 @@
 // ConnectionTests: resets, --max-connections, --idle-timeout, and 10,000 clients held at once.
+import TestHarness
 import Testing
 
 extension EndToEnd {

@@ -1,6 +1,7 @@
 // DeliveryTests: ordering without loss under load, slow consumers, and the backpressure rate limit.
 import Glibc
 import Synchronization
+import TestHarness
 import Testing
 
 extension EndToEnd {

@@ -1,4 +1,5 @@
 // FramingTests: line boundaries, --max-line, huge unterminated lines, NUL bytes and CRLF.
+import TestHarness
 import Testing
 
 extension EndToEnd {

@@ -1,6 +1,7 @@
 // ListenerTests: the IPv6 listener and the Unix-domain socket listener.
 import Foundation
 import Glibc
+import TestHarness
 import Testing
 
 extension EndToEnd {

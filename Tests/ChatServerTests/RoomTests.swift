@@ -1,4 +1,5 @@
 // RoomTests: /join, /rooms and /who, and rooms appearing and disappearing with their members.
+import TestHarness
 import Testing
 
 extension EndToEnd {

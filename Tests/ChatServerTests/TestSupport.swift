@@ -1,7 +1,9 @@
 // TestSupport: runs the real switchboard binary as a child process and speaks the raw line protocol
-// to it over loopback sockets. Every wait here is bounded by a deadline.
+// to it over loopback sockets, on TestHarness's ChildProcess and TestClient. Every wait here is
+// bounded by a deadline.
 import Foundation
 import Glibc
+import TestHarness
 import Testing
 
 /// True when these tests (and so the server binary built beside them) run under AddressSanitizer:
@@ -18,92 +20,17 @@ struct EndToEnd {}
 /// How long a helper waits for a line the server should send at once.
 let lineTimeout: Duration = .seconds(3)
 
-/// A failure outside an expectation: a system call failed, or the server would not start.
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-
-    /// `call` failed with the current errno.
-    static func system(_ call: String, _ code: Int32 = errno) -> HarnessError {
-        HarnessError("\(call): \(String(cString: strerror(code)))")
-    }
-}
-
-extension Duration {
-    /// This duration in whole milliseconds, rounded up.
-    var milliseconds: Int {
-        let (seconds, attoseconds) = self.components
-        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
-    }
-}
-
-/// Sleeps the calling thread.
-func sleep(for duration: Duration) {
-    usleep(useconds_t(max(0, duration.milliseconds) * 1000))
-}
-
-/// A unique path under /tmp, short enough for a Unix socket address.
-func temporaryPath(_ suffix: String) -> String {
-    "/tmp/sbt-\(getpid())-\(UUID().uuidString.prefix(8)).\(suffix)"
-}
-
-/// Raises this process's soft open-files limit to the hard limit and returns the new soft limit.
-@discardableResult
-func raiseOpenFilesLimit() -> Int {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-    if limit.rlim_cur < limit.rlim_max {
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    return Int(limit.rlim_cur)
-}
-
 // MARK: - The server process
-
-/// How a child process ended.
-enum ExitStatus: Equatable, CustomStringConvertible {
-    case exited(Int32)
-    case signaled(Int32)
-
-    init(waitStatus status: Int32) {
-        let signal = status & 0x7f
-        self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-    }
-
-    var description: String {
-        switch self {
-        case .exited(let code): "exit status \(code)"
-        case .signaled(let signal): "killed by signal \(signal)"
-        }
-    }
-}
 
 /// A `switchboard` child process. ``stop()`` (also run on deinit) kills and reaps it.
 final class ServerProcess: @unchecked Sendable {
-    /// The binary under test: next to the test bundle, else in the package's `.build/debug`.
-    static let executable: String = {
-        var candidates: [String] = []
-        if let bundle = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(
-                URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("switchboard").path
-            )
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/switchboard").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[candidates.count - 1]
-    }()
-
-    let pid: pid_t
+    private let child: ChildProcess
     /// The TCP port the server printed.
     let port: Int
     private let stderrPath: String
-    private var status: ExitStatus?
 
-    private init(pid: pid_t, port: Int, stderrPath: String) {
-        self.pid = pid
+    private init(child: ChildProcess, port: Int, stderrPath: String) {
+        self.child = child
         self.port = port
         self.stderrPath = stderrPath
     }
@@ -114,37 +41,20 @@ final class ServerProcess: @unchecked Sendable {
     /// for the port line on its stdout.
     static func start(_ arguments: [String] = []) throws -> ServerProcess {
         let stderrPath = temporaryPath("stderr")
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw HarnessError.system("pipe") }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let pid: pid_t
-        do {
-            pid = try spawn(
-                ["--port", "0", "--print-port"] + arguments,
-                stdout: .descriptor(fds[1]),
-                stderr: stderrPath
-            )
-        } catch {
-            close(fds[0])
-            close(fds[1])
-            throw error
+        let child = try ChildProcess(
+            try productPath("switchboard"), ["--port", "0", "--print-port"] + arguments, stderrPath: stderrPath)
+        if let line = try? child.readLine(timeout: .seconds(15)), let port = Int(line), port > 0 {
+            return ServerProcess(child: child, port: port, stderrPath: stderrPath)
         }
-        close(fds[1])
-        defer { close(fds[0]) }
-        if let line = readFirstLine(of: fds[0], timeout: .seconds(15)), let port = Int(line), port > 0 {
-            return ServerProcess(pid: pid, port: port, stderrPath: stderrPath)
-        }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        let status = child.kill()
         let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         unlink(stderrPath)
-        throw HarnessError("switchboard \(arguments) printed no port (\(ExitStatus(waitStatus: status))): \(stderr)")
+        throw HarnessError("switchboard \(arguments) printed no port (\(status)): \(stderr)")
     }
 
     /// What a run to completion produced.
     struct Outcome {
-        let status: ExitStatus
+        let status: ChildProcess.ExitStatus
         let stdout: String
         let stderr: String
     }
@@ -157,13 +67,11 @@ final class ServerProcess: @unchecked Sendable {
             unlink(stdoutPath)
             unlink(stderrPath)
         }
-        let pid = try spawn(arguments, stdout: .file(stdoutPath), stderr: stderrPath)
-        let status = waitForChild(pid, timeout: timeout)
-        if status == nil { kill(pid, SIGKILL) }
-        var raw: Int32 = 0
-        if status == nil { waitpid(pid, &raw, 0) }
+        let child = try ChildProcess(
+            try productPath("switchboard"), arguments, stdout: .file(stdoutPath), stderrPath: stderrPath)
+        let status = child.waitForExit(timeout: timeout)
         let outcome = Outcome(
-            status: status ?? ExitStatus(waitStatus: raw),
+            status: status ?? child.kill(),
             stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         )
@@ -199,34 +107,20 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Sends a signal to the server.
-    func signal(_ signal: Int32) {
-        if status == nil { kill(pid, signal) }
-    }
+    func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits up to `timeout` for the server to exit; `nil` if it is still running.
-    func waitForExit(timeout: Duration) -> ExitStatus? {
-        if status == nil { status = Self.waitForChild(pid, timeout: timeout) }
-        return status
-    }
+    func waitForExit(timeout: Duration) -> ChildProcess.ExitStatus? { child.waitForExit(timeout: timeout) }
 
     /// Kills the server if it still runs, reaps it and removes its stderr file. Idempotent.
     ///
     /// A server that exited on its own without the test waiting for it (a crash, say) is recorded
     /// as an issue, with its stderr.
     func stop() {
-        if status == nil {
-            var raw: Int32 = 0
-            if waitpid(pid, &raw, WNOHANG) == pid {
-                status = ExitStatus(waitStatus: raw)
-                Issue.record("switchboard exited unexpectedly (\(status!)); stderr: \(stderr)")
-            }
+        if child.exitStatus == nil, let status = child.waitForExit(timeout: .zero) {
+            Issue.record("switchboard exited unexpectedly (\(status)); stderr: \(stderr)")
         }
-        if status == nil {
-            kill(pid, SIGKILL)
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-            status = ExitStatus(waitStatus: raw)
-        }
+        child.kill()
         unlink(stderrPath)
     }
 
@@ -235,169 +129,33 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The server's resident set size in KiB, from /proc/PID/status.
     var residentKilobytes: Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        guard let text = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
         }
         return 0
     }
-
-    // MARK: Spawning
-
-    private enum Output {
-        case descriptor(Int32)
-        case file(String)
-    }
-
-    private static func spawn(_ arguments: [String], stdout: Output, stderr: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        switch stdout {
-        case .descriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, 1)
-        case .file(let path): posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        }
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        // Whatever the test runner blocks or ignores, the server starts with default signal handling.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGTERM, SIGINT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv + envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw HarnessError.system("posix_spawn \(executable)", result) }
-        return pid
-    }
-
-    private static func waitForChild(_ pid: pid_t, timeout: Duration) -> ExitStatus? {
-        let deadline = ContinuousClock.now + timeout
-        repeat {
-            var raw: Int32 = 0
-            let result = waitpid(pid, &raw, WNOHANG)
-            if result == pid { return ExitStatus(waitStatus: raw) }
-            if result < 0 && errno != EINTR { return nil }
-            usleep(2000)
-        } while ContinuousClock.now < deadline
-        return nil
-    }
-
-    /// The first line written to `fd`, or nil on EOF or timeout.
-    private static func readFirstLine(of fd: Int32, timeout: Duration) -> String? {
-        let deadline = ContinuousClock.now + timeout
-        var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while ContinuousClock.now < deadline {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, Int32(max(1, (deadline - .now).milliseconds)))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0, read(fd, &byte, 1) == 1 else { return nil }
-            if byte == 10 { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(byte)
-        }
-        return nil
-    }
 }
 
 // MARK: - Clients
 
-/// Where a client connects.
-enum Endpoint {
-    case ipv4(Int)
-    case ipv6(Int)
-    case unix(String)
-}
-
-/// One blocking protocol client. Reads go through `poll` with a deadline; writes time out after
-/// 10 s. Not thread-safe: one thread uses a client at a time.
+/// One blocking protocol client on a ``TestClient``: reads wait until a deadline, writes time out
+/// after 10 s. Not thread-safe: one thread uses a client at a time.
 final class Client: @unchecked Sendable {
-    let fd: Int32
+    private let socket: TestClient
     /// The nick the server gave or confirmed, kept by the helpers that see it change.
     var nick = ""
     /// The room the client is in, kept by ``join(_:sourceLocation:)``.
     var room = ""
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var isOpen = true
+    /// Whether a read saw the server close the connection (EOF or reset).
     private(set) var sawEOF = false
     private var syncs = 0
 
-    private init(fd: Int32) { self.fd = fd }
-
-    deinit { close() }
+    private init(socket: TestClient) { self.socket = socket }
 
     /// Opens a blocking stream socket to `endpoint`. `receiveBuffer` sets SO_RCVBUF before connecting.
     static func connect(_ endpoint: Endpoint, receiveBuffer: Int? = nil) throws -> Client {
-        let family: Int32
-        switch endpoint {
-        case .ipv4: family = AF_INET
-        case .ipv6: family = AF_INET6
-        case .unix: family = AF_UNIX
-        }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError.system("socket") }
-        let client = Client(fd: fd)
-        var sendTimeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
-        if let receiveBuffer {
-            var size = Int32(receiveBuffer)
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var result: Int32
-        switch endpoint {
-        case .ipv4(let port):
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        case .ipv6(let port):
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET6, "::1", &address.sin6_addr)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        case .unix(let path):
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
-            }
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
-        guard result == 0 else { throw HarnessError.system("connect to \(endpoint)") }
-        if family != AF_UNIX {
-            // Without it, a line sent right after another waits for a delayed ACK.
-            var on: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-        }
-        return client
+        Client(socket: try TestClient(connectingTo: endpoint, receiveBuffer: receiveBuffer))
     }
 
     // MARK: Writing
@@ -409,118 +167,61 @@ final class Client: @unchecked Sendable {
 
     /// Sends bytes as they are.
     func sendRaw(_ bytes: [UInt8]) throws {
-        // After a close the descriptor number may belong to another socket by now.
-        guard isOpen else { throw HarnessError("\(nick): send on a connection that is already closed") }
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw HarnessError.system("send")
-                }
-                offset += n
-            }
-        }
+        try socket.send(bytes)
     }
 
     // MARK: Reading
 
-    private enum Fill {
-        case data, timeout, closed
+    private enum Next {
+        case line([UInt8]), timeout, closed
     }
 
-    /// Waits until `deadline` for bytes and appends them to the buffer.
-    private func fill(until deadline: ContinuousClock.Instant) -> Fill {
-        while true {
-            if sawEOF || !isOpen { return .closed }
-            let remaining = deadline - .now
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, Int32(max(0, remaining.milliseconds)))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                sawEOF = true
-                return .closed
-            }
-            if ready == 0 { return .timeout }
-            if start > 0 {
-                buffer.removeSubrange(0..<start)
-                start = 0
-            }
-            let n = withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 1) { chunk -> Int in
-                let n = recv(fd, chunk.baseAddress, chunk.count, 0)
-                if n > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n])) }
-                return n
-            }
-            if n > 0 { return .data }
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+    /// The next line by `deadline`, or why none came.
+    private func next(until deadline: Deadline) -> Next {
+        switch socket.readLine(until: deadline) {
+        case .line(let line): return .line(line)
+        case .stopped(.timeout): return .timeout
+        case .stopped:
             // EOF, or a reset (ECONNRESET): either way the server has closed the connection. Close
             // our end too, as a well-behaved client does: the server lingers until it sees our FIN
             // (or for 2 s) before it reports the departure to the room.
-            sawEOF = true
-            close()
+            if socket.isOpen {
+                sawEOF = true
+                socket.close()
+            }
             return .closed
         }
     }
 
-    /// The next complete line in the buffer, without its newline.
-    private func takeRawLine() -> [UInt8]? {
-        guard let newline = buffer[start...].firstIndex(of: 10) else { return nil }
-        let line = Array(buffer[start..<newline])
-        start = newline + 1
-        if start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            start = 0
-        }
-        return line
-    }
-
-    /// The next complete line in the buffer, without its newline, decoded as UTF-8.
-    private func takeLine() -> String? {
-        takeRawLine().map { String(decoding: $0, as: UTF8.self) }
-    }
-
     /// The next line's bytes, or nil if none arrives within `timeout` or the connection closes first.
     func readRawLine(timeout: Duration = lineTimeout) -> [UInt8]? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let line = takeRawLine() { return line }
-            if fill(until: deadline) != .data { return takeRawLine() }
-        }
+        guard case .line(let line) = next(until: Deadline(timeout)) else { return nil }
+        return line
     }
 
     /// The next line, or nil if none arrives within `timeout` or the connection closes first.
     func readLine(timeout: Duration = lineTimeout) -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let line = takeLine() { return line }
-            if fill(until: deadline) != .data { return takeLine() }
-        }
+        readRawLine(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func readLine(until deadline: Deadline) -> String? {
+        guard case .line(let line) = next(until: deadline) else { return nil }
+        return String(decoding: line, as: UTF8.self)
     }
 
     /// Every line that is already here or arrives within `timeout` (default: none waited for).
     func availableLines(within timeout: Duration = .zero) -> [String] {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = Deadline(timeout)
         var lines: [String] = []
-        while true {
-            while let line = takeLine() { lines.append(line) }
-            if fill(until: deadline) != .data { break }
-        }
-        while let line = takeLine() { lines.append(line) }
+        while let line = readLine(until: deadline) { lines.append(line) }
         return lines
     }
 
     /// Reads `count` lines, waiting at most `timeout` for all of them; returns what arrived.
     func readLines(_ count: Int, timeout: Duration = lineTimeout) -> [String] {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = Deadline(timeout)
         var lines: [String] = []
-        while lines.count < count {
-            if let line = takeLine() {
-                lines.append(line)
-            } else if fill(until: deadline) != .data {
-                break
-            }
-        }
+        while lines.count < count, let line = readLine(until: deadline) { lines.append(line) }
         return lines
     }
 
@@ -573,9 +274,9 @@ final class Client: @unchecked Sendable {
         syncs += 1
         let pong = "PONG sync-\(syncs)"
         try send("/ping sync-\(syncs)")
-        let deadline = ContinuousClock.now + timeout
+        let deadline = Deadline(timeout)
         var before: [String] = []
-        while let line = readLine(timeout: deadline - .now) {
+        while let line = readLine(until: deadline) {
             if line == pong { return before }
             before.append(line)
         }
@@ -599,15 +300,12 @@ final class Client: @unchecked Sendable {
         timeout: Duration = lineTimeout,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> [String] {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = Deadline(timeout)
         var lines: [String] = []
         while true {
-            while let line = takeLine() { lines.append(line) }
-            switch fill(until: deadline) {
-            case .data: continue
-            case .closed:
-                while let line = takeLine() { lines.append(line) }
-                return lines
+            switch next(until: deadline) {
+            case .line(let line): lines.append(String(decoding: line, as: UTF8.self))
+            case .closed: return lines
             case .timeout:
                 try #require(
                     Bool(false),
@@ -673,25 +371,13 @@ final class Client: @unchecked Sendable {
     // MARK: Closing
 
     /// Closes the socket normally (FIN). Idempotent.
-    func close() {
-        guard isOpen else { return }
-        isOpen = false
-        Glibc.close(fd)
-    }
+    func close() { socket.close() }
 
     /// Sends FIN but keeps reading, as `printf '/who\n' | nc` does.
-    func shutdownWrite() {
-        guard isOpen else { return }
-        shutdown(fd, Int32(SHUT_WR))
-    }
+    func shutdownWrite() { socket.shutdownWrite() }
 
     /// Closes with SO_LINGER 0, so the server sees a reset instead of an orderly EOF.
-    func resetAbruptly() {
-        guard isOpen else { return }
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close()
-    }
+    func resetAbruptly() { socket.resetAbruptly() }
 }
 
 private func describe(_ line: String?) -> String {

@@ -1,6 +1,7 @@
 // ConnectionTests+Backpressure: slow consumers, watermarks, the output cap, and paused reading.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor

@@ -2,6 +2,7 @@
 // exactly one didClose.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor
@@ -42,7 +43,7 @@ extension ConnectionTests {
         }
         let client = try TestClient(connectingTo: listener.address)
         guard reactor.spin(until: { accepted != nil }), let connection = accepted else {
-            throw TestError("accept timed out")
+            throw HarnessError("accept timed out")
         }
         listener.close()
         return (reactor, connection, client)

@@ -1,6 +1,7 @@
 // ConnectionTests+Connect: the client side: connect succeeds, is refused, or times out.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor

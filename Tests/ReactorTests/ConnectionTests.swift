@@ -2,6 +2,7 @@
 // connections end: reset, EOF, half-close, and close from inside callbacks.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor
@@ -161,7 +162,7 @@ final class QuitOnFirstLine: ConnectionHandler {
         descriptorHeavyTest.lock()
         defer { descriptorHeavyTest.unlock() }
         // Both ends live in this process: 10,000 descriptors plus the test's own.
-        try #require(raiseDescriptorLimit() >= 2 * count + 100, "needs a descriptor limit above 10,100")
+        try #require(raiseOpenFilesLimit() >= 2 * count + 100, "needs a descriptor limit above 10,100")
         let stats = Shared(EchoStats())
         let (server, address) = try startServer(on: loopbackAny, stats: stats)
         defer { server.stopAndJoin() }

@@ -2,6 +2,7 @@
 // and a mass disconnect, watched from outside through /proc.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor
@@ -17,7 +18,7 @@ extension ListenerTests {
         case .bytes(let bytes) where bytes == Array("ping\n".utf8): return (client, .served)
         case .eof, .reset: return (client, .closed)
         case .timeout: return (client, .hung)
-        case let other: throw TestError("unexpected answer: \(other)")
+        case let other: throw HarnessError("unexpected answer: \(other)")
         }
     }
 
@@ -82,7 +83,7 @@ extension ListenerTests {
         defer { descriptorHeavyTest.unlock() }
         // The clients live here (10,000 descriptors); the server is a child process, which inherits
         // the raised limit for its 10,000.
-        try #require(raiseDescriptorLimit() >= count + 200, "needs a descriptor limit above 10,200")
+        try #require(raiseOpenFilesLimit() >= count + 200, "needs a descriptor limit above 10,200")
         let (server, address) = try startEchoServer()
         let idle = try #require(server.descriptorCount)
         let probe = try TestClient(connectingTo: address)

@@ -2,6 +2,7 @@
 // connection storms (against the echo-server executable run as a child process).
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor

@@ -3,6 +3,7 @@
 // setup that throws cannot pass for the trap.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor
@@ -17,7 +18,7 @@ func acceptedConnectionForExitTest() throws -> (Reactor, Connection, Int32) {
         Glibc.connect(client, pointer, length)
     }
     guard rc == 0, reactor.spin(until: { accepted != nil }), let connection = accepted else {
-        throw TestError("no connection")
+        throw HarnessError("no connection")
     }
     return (reactor, connection, client)
 }

@@ -2,6 +2,7 @@
 // in per-thread order, and refused once the reactor is gone.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor

@@ -2,6 +2,7 @@
 // stale events in one batch, stop(), and tearing a reactor down with work still registered.
 
 import Glibc
+import TestHarness
 import Testing
 
 @testable import Reactor
@@ -56,7 +57,7 @@ final class EventLog {
         var clients: [TestClient] = []
         for index in 0..<count {
             clients.append(try TestClient(connectingTo: listener.address))
-            guard reactor.spin(until: { accepted.count == index + 1 }) else { throw TestError("accept timed out") }
+            guard reactor.spin(until: { accepted.count == index + 1 }) else { throw HarnessError("accept timed out") }
             accepted[index].handler = handler(index)
         }
         return (clients, accepted, listener)
@@ -95,7 +96,7 @@ final class EventLog {
         let client = try TestClient(connectingTo: address)
         try client.roundTrip("before the signal")
         server.signal(SIGINT)
-        #expect(server.waitForExit(timeout: .seconds(5)) == 0)
+        #expect(server.waitForExit(timeout: .seconds(5)) == .exited(0))
     }
 
     @Test("runLater work runs at the end of the same iteration, after expired timers")
