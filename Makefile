@@ -5,7 +5,7 @@ HOST       ?= 127.0.0.1
 PORT       ?= 9999
 ARGS       ?=
 
-.PHONY: build release run test test-asan bench clean
+.PHONY: build release run test test-asan bench bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -30,8 +30,15 @@ test-asan:
 		--scratch-path .build-asan --no-parallel
 
 # Release build, then switchboard and redis-server side by side on the standard workloads.
+# make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.
 bench: release
 	bash Benchmarks/bench.sh
 
+# This tree's switchboard against the one built from BASELINE (a git ref; cached in .build-baseline/),
+# interleaved in one run: fan-out N=1000, rooms and idle, no redis. make bench-baseline BASELINE=7186f7e
+bench-baseline: release
+	@test -n "$(BASELINE)" || { echo "make bench-baseline: set BASELINE=<git ref>, e.g. BASELINE=main" >&2; exit 2; }
+	BASELINE='$(BASELINE)' BASELINE_ONLY=1 bash Benchmarks/bench.sh
+
 clean:
-	rm -rf .build .build-asan
+	rm -rf .build .build-asan .build-baseline

@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
 # bench.sh: Switchboard against redis-server on the standard workloads, on this machine.
 #
-# Runs each workload REPEATS times, alternating the two servers (switchboard, redis, switchboard,
-# ...), each run against a freshly started server pinned to one core while chatload runs on the
-# other. Collects chatload's JSON lines, prints one table of medians with the Switchboard/Redis
-# ratio, and (full runs) rewrites the results section of docs/BENCHMARKS.md.
+# Runs each workload REPEATS times, alternating the servers (switchboard, redis, switchboard, ...;
+# with BASELINE, an earlier commit's switchboard too), each run against a freshly started server
+# pinned to one core while chatload runs on the other. Collects chatload's JSON lines, prints one
+# table of medians with the Switchboard/Redis ratio (and Switchboard/baseline with BASELINE), and
+# (full runs) rewrites the results section of docs/BENCHMARKS.md.
 #
 # Usage: Benchmarks/bench.sh [--quick]        (make bench runs it after a release build)
 #   --quick            one repeat, 2-second runs, smaller N: a smoke test (docs left alone)
 # Environment:
 #   REPEATS=3 DURATION=10 WARMUP=2     repeats per workload and server; measured/warm-up seconds
 #   SERVER_CORE=0 CLIENT_CORE=1        cores for the servers and for chatload
-#   WRITE_DOCS=1|0                     update docs/BENCHMARKS.md (default: 1, 0 with --quick)
+#   WRITE_DOCS=1|0                     update docs/BENCHMARKS.md (default: 1; 0 with --quick,
+#                                      WORKLOADS or BASELINE_ONLY)
 #   SWITCHBOARD=... CHATLOAD=...       binaries (default .build/release/{switchboard,chatload})
 #   RESULTS=bench-results/<time>       where JSON lines and server logs go
+# Comparing against an earlier commit (see docs/BENCHMARKS.md):
+#   BASELINE=<git ref>                 also build the switchboard of that commit (cached by hash in
+#                                      .build-baseline/, via Benchmarks/build_baseline.sh) and run it
+#                                      as a third server, interleaved: switchboard, baseline, redis
+#                                      (the first two swap places every other repeat); adds a
+#                                      Switchboard/baseline table (target: >= 0.95x deliveries
+#                                      per server-CPU-second, idle RSS/conn no higher)
+#   BASELINE_WORKLOADS="fanout-1000 rooms idle"   the workloads the baseline runs
+#   BASELINE_ONLY=1                    only the baseline comparison: BASELINE_WORKLOADS, no redis,
+#                                      docs left alone (make bench-baseline BASELINE=<ref>)
+#   WORKLOADS="fanout rooms idle echo" run only these (fanout = both N; or fanout-<N>); a subset
+#                                      leaves the docs alone unless WRITE_DOCS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +35,27 @@ QUICK=0
 for argument in "$@"; do
     case "$argument" in
         --quick) QUICK=1 ;;
-        -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown argument '$argument' (see --help)" >&2; exit 2 ;;
     esac
 done
+
+BASELINE=${BASELINE:-}
+BASELINE_ONLY=${BASELINE_ONLY:-0}
+BASELINE_WORKLOADS=${BASELINE_WORKLOADS:-fanout-1000 rooms idle}
+if [ "$BASELINE_ONLY" = 1 ]; then
+    if [ -z "$BASELINE" ]; then
+        echo "bench.sh: BASELINE_ONLY=1 needs BASELINE=<git ref>" >&2
+        exit 2
+    fi
+    if [ "${WRITE_DOCS:-0}" = 1 ]; then
+        echo "bench.sh: BASELINE_ONLY=1 has no Redis table to record; docs/BENCHMARKS.md left alone" >&2
+    fi
+    WRITE_DOCS=0
+    WORKLOADS=${WORKLOADS:-$BASELINE_WORKLOADS}
+fi
+WORKLOADS=${WORKLOADS:-}
+[ -n "$WORKLOADS" ] && WRITE_DOCS=${WRITE_DOCS:-0}
 
 if [ "$QUICK" = 1 ]; then
     REPEATS=${REPEATS:-1}; DURATION=${DURATION:-2}; WARMUP=${WARMUP:-1}; WRITE_DOCS=${WRITE_DOCS:-0}
@@ -42,13 +73,51 @@ CHATLOAD=${CHATLOAD:-.build/release/chatload}
 MAX_OUTBUF=$((8 << 20))
 RESULTS=${RESULTS:-bench-results/$(date +%Y%m%d-%H%M%S)}
 
+LABELS=("fanout-$FANOUT_SMALL" "fanout-$FANOUT_LARGE" rooms idle echo)
+# wanted LABEL [LIST]: whether LIST (default: WORKLOADS; empty means all) names LABEL.
+wanted() {
+    local label=$1 list=${2-$WORKLOADS} word
+    [ -z "$list" ] && return 0
+    for word in $list; do
+        [ "$word" = "$label" ] && return 0
+        [ "$word" = fanout ] && [ "${label#fanout-}" != "$label" ] && return 0
+    done
+    return 1
+}
+for list in "$WORKLOADS" "$BASELINE_WORKLOADS"; do
+    for word in $list; do
+        known=0
+        for label in "${LABELS[@]}"; do wanted "$label" "$word" && known=1; done
+        if [ "$known" = 0 ]; then
+            echo "bench.sh: unknown workload '$word' (this run has: fanout ${LABELS[*]})" >&2
+            exit 2
+        fi
+    done
+done
+# servers_for LABEL: the servers one repeat of LABEL runs, in order.
+servers_for() {
+    local servers=switchboard
+    [ -n "$BASELINE" ] && wanted "$1" "$BASELINE_WORKLOADS" && servers="$servers baseline"
+    [ "$BASELINE_ONLY" = 1 ] || servers="$servers redis"
+    echo "$servers"
+}
+
 for binary in "$SWITCHBOARD" "$CHATLOAD"; do
     if [ ! -x "$binary" ]; then
         echo "bench.sh: $binary is missing; run 'make release' (or 'make bench') first" >&2
         exit 1
     fi
 done
-if ! command -v redis-server >/dev/null 2>&1; then
+BASELINE_SWITCHBOARD=""
+if [ -n "$BASELINE" ]; then
+    BASELINE_COMMIT=$(git rev-parse --verify --quiet "$BASELINE^{commit}") \
+        || { echo "bench.sh: BASELINE='$BASELINE' is not a commit in this repository" >&2; exit 2; }
+    BASELINE_SWITCHBOARD=$(bash Benchmarks/build_baseline.sh "$BASELINE_COMMIT")
+    BASELINE_DESCRIPTION=$(git log -1 --format='%h %s' "$BASELINE_COMMIT")
+fi
+if [ "$BASELINE_ONLY" = 1 ]; then
+    :
+elif ! command -v redis-server >/dev/null 2>&1; then
     echo "bench.sh: installing redis-server with apt-get" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2 \
         || { echo "bench.sh: redis-server is not installed and apt-get failed" >&2; exit 1; }
@@ -90,11 +159,13 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# start_switchboard [NAME BINARY]: NAME is switchboard (the default) or baseline.
 start_switchboard() {
-    local portfile="$RESULTS/switchboard.port"
+    local name=${1:-switchboard} binary=${2:-$SWITCHBOARD}
+    local portfile="$RESULTS/$name.port"
     : >"$portfile"
-    taskset -c "$SERVER_CORE" "$SWITCHBOARD" --host 127.0.0.1 --port 0 --print-port \
-        --max-outbuf "$MAX_OUTBUF" --log-level warn >"$portfile" 2>>"$RESULTS/switchboard.log" &
+    taskset -c "$SERVER_CORE" "$binary" --host 127.0.0.1 --port 0 --print-port \
+        --max-outbuf "$MAX_OUTBUF" --log-level warn >"$portfile" 2>>"$RESULTS/$name.log" &
     SERVER_PID=$!
     for _ in $(seq 100); do
         [ -s "$portfile" ] && break
@@ -103,7 +174,7 @@ start_switchboard() {
     done
     SERVER_PORT=$(head -n1 "$portfile")
     if [ -z "$SERVER_PORT" ]; then
-        echo "bench.sh: switchboard did not start; see $RESULTS/switchboard.log" >&2
+        echo "bench.sh: $name ($binary) did not start; see $RESULTS/$name.log" >&2
         exit 1
     fi
 }
@@ -123,14 +194,23 @@ start_redis() {
 }
 
 RUN=0
-TOTAL_RUNS=$((5 * REPEATS * 2))
+TOTAL_RUNS=0
+for label in "${LABELS[@]}"; do
+    if wanted "$label"; then
+        TOTAL_RUNS=$((TOTAL_RUNS + REPEATS * $(servers_for "$label" | wc -w)))
+    fi
+done
 
 # run_one SERVER LABEL CHATLOAD-ARGS...: a fresh server, one chatload run, one JSON line kept.
 run_one() {
     local server=$1 label=$2
     shift 2
     local protocol=line
-    if [ "$server" = redis ]; then protocol=redis; start_redis; else start_switchboard; fi
+    case "$server" in
+        redis) protocol=redis; start_redis ;;
+        baseline) start_switchboard baseline "$BASELINE_SWITCHBOARD" ;;
+        *) start_switchboard ;;
+    esac
     RUN=$((RUN + 1))
     local out="$RESULTS/run-$RUN.out" err="$RESULTS/run-$RUN.err" status=0
     taskset -c "$CLIENT_CORE" timeout $((DURATION + WARMUP + 150)) "$CHATLOAD" "$@" --protocol "$protocol" \
@@ -164,12 +244,17 @@ EOF
 
 COMMON=(--duration "$DURATION" --warmup "$WARMUP")
 echo "bench.sh: results in $RESULTS (servers on core $SERVER_CORE, chatload on core $CLIENT_CORE)" >&2
-# Runs one workload REPEATS times for each server, alternating switchboard and redis.
+# Runs one workload REPEATS times for each server, alternating them (switchboard, redis, ...).
+# With a baseline, every other repeat runs it before switchboard (switchboard, baseline, redis,
+# baseline, switchboard, redis, ...), so a steady drift of the machine favours neither.
 interleaved() {
-    local label=$1
+    local label=$1 servers
     shift
+    wanted "$label" || return 0
     for repeat in $(seq "$REPEATS"); do
-        for server in switchboard redis; do
+        servers=$(servers_for "$label")
+        [ $((repeat % 2)) = 0 ] && servers=${servers/switchboard baseline/baseline switchboard}
+        for server in $servers; do
             run_one "$server" "$label" "$@"
         done
     done
@@ -182,19 +267,35 @@ interleaved rooms rooms -c "$ROOMS_C" --rooms-size "$ROOMS_K" --rate "$ROOMS_RAT
 interleaved idle idle -c "$IDLE_C" --hold 2
 interleaved echo echo -c "$ECHO_C" --pipeline "$ECHO_PIPELINE" "${COMMON[@]}"
 
-COMMAND="REPEATS=$REPEATS DURATION=$DURATION WARMUP=$WARMUP Benchmarks/bench.sh"
+COMMAND="REPEATS=$REPEATS DURATION=$DURATION WARMUP=$WARMUP"
+[ -n "$BASELINE" ] && COMMAND="$COMMAND BASELINE=$BASELINE"
+[ "$BASELINE_ONLY" = 1 ] && COMMAND="$COMMAND BASELINE_ONLY=1"
+[ -n "$WORKLOADS" ] && [ "$BASELINE_ONLY" != 1 ] && COMMAND="$COMMAND WORKLOADS=\"$WORKLOADS\""
+COMMAND="$COMMAND Benchmarks/bench.sh"
 [ "$QUICK" = 1 ] && COMMAND="$COMMAND --quick"
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r)"
 SWIFT_VERSION=$(swift --version 2>/dev/null | grep -m1 -o 'Swift version [^ ]*' || echo 'swift: unknown')
-REDIS_VERSION=$(redis-server --version | grep -o 'v=[^ ]*' | sed 's/v=/redis-server /')
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+PINNING="servers on core $SERVER_CORE, chatload on core $CLIENT_CORE"
 
 SECTION="$RESULTS/section.md"
+: >"$SECTION"
 status=0
-python3 Benchmarks/bench_table.py "$JSONL" \
-    --command "$COMMAND" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --machine "$MACHINE" \
-    --versions "$SWIFT_VERSION, $REDIS_VERSION" --load "$LOAD_BEFORE" --pinning "servers on core $SERVER_CORE, chatload on core $CLIENT_CORE" \
-    --fanout-small "$FANOUT_SMALL" --fanout-large "$FANOUT_LARGE" --rooms-connections "$ROOMS_C" \
-    --idle-connections "$IDLE_C" --echo-connections "$ECHO_C" >"$SECTION" || status=$?
+if [ "$BASELINE_ONLY" != 1 ]; then
+    REDIS_VERSION=$(redis-server --version | grep -o 'v=[^ ]*' | sed 's/v=/redis-server /')
+    python3 Benchmarks/bench_table.py "$JSONL" \
+        --command "$COMMAND" --date "$DATE" --machine "$MACHINE" \
+        --versions "$SWIFT_VERSION, $REDIS_VERSION" --load "$LOAD_BEFORE" --pinning "$PINNING" \
+        --fanout-small "$FANOUT_SMALL" --fanout-large "$FANOUT_LARGE" --rooms-connections "$ROOMS_C" \
+        --idle-connections "$IDLE_C" --echo-connections "$ECHO_C" >"$SECTION" || status=$?
+fi
+if [ -n "$BASELINE" ]; then
+    STANDALONE=()
+    if [ "$BASELINE_ONLY" = 1 ]; then STANDALONE=(--standalone); else echo >>"$SECTION"; fi
+    python3 Benchmarks/bench_baseline_table.py "$JSONL" --ref "$BASELINE" --commit "$BASELINE_DESCRIPTION" \
+        "${STANDALONE[@]}" --command "$COMMAND" --date "$DATE" --machine "$MACHINE" \
+        --versions "$SWIFT_VERSION" --load "$LOAD_BEFORE" --pinning "$PINNING" >>"$SECTION" || status=$?
+fi
 cat "$SECTION"
 if [ "$WRITE_DOCS" = 1 ]; then
     python3 Benchmarks/bench_table.py --splice docs/BENCHMARKS.md "$SECTION"
