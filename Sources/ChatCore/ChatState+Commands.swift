@@ -81,7 +81,7 @@ extension ChatState {
         }
         let existing = self.rooms.find(name.key)
         if leavingOthers {
-            for room in client.rooms where room !== existing {
+            while let room = client.firstRoom(otherThan: existing) {
                 self.leave(id, client, room: room, reason: WireText(start: nil, count: 0), tellLeaver: true)
             }
         }

@@ -248,7 +248,7 @@ public final class ChatState {
                 self.announceDeparture(of: id, client, reason: reason)
             }
         }
-        for room in client.rooms {
+        while let room = client.firstRoom {
             self.removeMember(id, client, from: room)
         }
         if client.hasNick { self.nicks.release(client.nick) }

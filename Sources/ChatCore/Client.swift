@@ -68,6 +68,12 @@ final class Client {
         return [first] + (self.others?.map(\.room) ?? [])
     }
 
+    /// The earliest-joined room other than `excluded`, without building the list of rooms.
+    func firstRoom(otherThan excluded: Room?) -> Room? {
+        if let first = self.firstRoom, first !== excluded { return first }
+        return self.others?.first { $0.room !== excluded }?.room
+    }
+
     func isMember(of room: Room) -> Bool {
         if self.firstRoom === room { return true }
         return self.others?.contains { $0.room === room } ?? false
