@@ -66,19 +66,8 @@ final class LineSession: ConnectionHandler {
     /// One complete line, without its newline.
     @inline(__always)
     func handle(line: UnsafeRawBufferPointer) {
-        switch LineParser.parse(line) {
-        case .command(let command):
-            server.state.perform(command, from: id)
-        case .empty:
-            break
-        case .ping(let token):
-            guard !server.state.hasQuit(id) else { return }
-            server.delivery.reply(to: self) { LineEncoder.encodePong(token, into: &$0) }
-        case .help:
-            guard !server.state.hasQuit(id) else { return }
-            server.delivery.reply(to: self) { LineEncoder.encodeHelp(into: &$0) }
-        case .error(let error):
-            server.state.report(error, to: id)
+        if let reply = LineParser.handle(line, from: id, state: server.state) {
+            server.delivery.reply(to: self) { LineEncoder.encode(reply, into: &$0) }
         }
     }
 

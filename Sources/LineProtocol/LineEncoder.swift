@@ -84,21 +84,22 @@ public enum LineEncoder {
         }
     }
 
-    /// Appends `PONG [token]`, the answer to `/ping`.
-    public static func encodePong(_ token: WireText, into buffer: inout EncodeBuffer) {
-        buffer.append("PONG")
-        if !token.isEmpty { self.appendField(token, to: &buffer) }
-        buffer.append(byte: ASCII.newline)
-    }
-
-    /// Appends the `/help` text: one `INFO` line each, then `END help`.
-    public static func encodeHelp(into buffer: inout EncodeBuffer) {
-        for text in Self.helpLines {
-            buffer.append("INFO ")
-            buffer.append(text)
+    /// Appends the answer to a request the front end answers itself: `PONG [token]` for `/ping`,
+    /// or the `/help` text (one `INFO` line each, then `END help`).
+    public static func encode(_ reply: LineReply, into buffer: inout EncodeBuffer) {
+        switch reply {
+        case .pong(let token):
+            buffer.append("PONG")
+            if !token.isEmpty { self.appendField(token, to: &buffer) }
             buffer.append(byte: ASCII.newline)
+        case .help:
+            for text in Self.helpLines {
+                buffer.append("INFO ")
+                buffer.append(text)
+                buffer.append(byte: ASCII.newline)
+            }
+            self.end("help", into: &buffer)
         }
-        self.end("help", into: &buffer)
     }
 
     /// The lines for `event`, as an array: for lines the glue keeps, and for tests.

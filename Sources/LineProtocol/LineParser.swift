@@ -27,12 +27,18 @@ public enum LineInput {
     case empty
     /// A request for the chat domain.
     case command(ChatCommand)
-    /// `/ping [TOKEN]`: the front end answers `PONG [TOKEN]` itself.
-    case ping(WireText)
-    /// `/help`: the front end answers with the help text itself.
-    case help
+    /// A request the front end answers itself, without the chat domain.
+    case reply(LineReply)
     /// A line the front end refuses: a NUL byte, or an unknown command word.
     case error(ChatError)
+}
+
+/// A request the line front end answers itself.
+public enum LineReply {
+    /// `/ping [TOKEN]`: answered `PONG [TOKEN]`.
+    case pong(WireText)
+    /// `/help`: answered with the help text.
+    case help
 }
 
 /// Parses protocol v1 lines; pure, no state, no allocation.
@@ -74,10 +80,32 @@ public enum LineParser {
             let textStart = rest.skippingSpaces(from: nickEnd)
             return .command(.send(.message, text: rest.slice(textStart..<rest.count), to: .nick(rest.slice(0..<nickEnd))))
         case .me: return .command(.send(.action, text: rest, to: .currentRoom))
-        case .ping: return .ping(rest)
+        case .ping: return .reply(.pong(rest))
         case .stats: return .command(.stats)
-        case .help: return .help
+        case .help: return .reply(.help)
         case .quit: return .command(.quit(reason: rest))
         }
+    }
+
+    /// Parses one line and carries it out against `state`: a command is performed, a refusal is
+    /// reported (so it is ordered with the client's other output), and a request the front end
+    /// answers itself is returned for the caller to render with `LineEncoder.encode(_:into:)`
+    /// and send, unless the client has quit.
+    ///
+    /// This is the whole line front end apart from framing and output, shared by the server's
+    /// session and the tests. The reply points into `line`: render it before `line` goes away.
+    @inlinable
+    public static func handle(_ line: UnsafeRawBufferPointer, from client: ClientID, state: ChatState) -> LineReply? {
+        switch self.parse(line) {
+        case .command(let command):
+            state.perform(command, from: client)
+        case .empty:
+            break
+        case .reply(let reply):
+            return state.hasQuit(client) || !state.isAdmitted(client) ? nil : reply
+        case .error(let error):
+            state.report(error, to: client)
+        }
+        return nil
     }
 }

@@ -67,8 +67,8 @@ import Testing
             #expect(Self.encoded(.roomList([])) == "END rooms\n")
             #expect(Self.encoded(.memberList(room: lobby, members: [bob, den])) == "USER bob\nUSER Den\nEND who\n")
             var buffer = EncodeBuffer(capacity: 8)
-            LineEncoder.encodePong(empty, into: &buffer)
-            LineEncoder.encodePong(text, into: &buffer)
+            LineEncoder.encode(LineReply.pong(empty), into: &buffer)
+            LineEncoder.encode(LineReply.pong(text), into: &buffer)
             #expect(String(decoding: buffer.bytes, as: UTF8.self) == "PONG\nPONG hi there\n")
         }
     }
@@ -137,7 +137,7 @@ import Testing
     @Test("the help text documents every command word, then END help")
     func helpCoversEveryCommand() {
         var buffer = EncodeBuffer(capacity: 8)
-        LineEncoder.encodeHelp(into: &buffer)
+        LineEncoder.encode(LineReply.help, into: &buffer)
         let lines = String(decoding: buffer.bytes, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.last == "END help")
         #expect(lines.dropLast().allSatisfy { $0.hasPrefix("INFO ") })

@@ -102,27 +102,13 @@ final class FakeClock {
     }
 }
 
-/// Plays the line front end as the server's LineSession does, for one line from `client`: commands
-/// go to the state, `/ping` and `/help` are answered by the encoder, refusals are reported.
+/// Plays the line front end as the server's LineSession does, for one line from `client`, with
+/// the same ``LineParser/handle(_:from:state:)``; a reply is rendered and recorded for the client.
 func handleLine(_ line: UnsafeRawBufferPointer, from client: ClientID, state: ChatState, sink: RecordingSink?) {
-    switch LineParser.parse(line) {
-    case .empty:
-        break
-    case .command(let command):
-        state.perform(command, from: client)
-    case .ping(let token):
-        guard state.isAdmitted(client), !state.hasQuit(client) else { return }
-        var buffer = EncodeBuffer(capacity: 16)
-        LineEncoder.encodePong(token, into: &buffer)
-        _ = withUnsafePointer(to: client) { sink?.record(buffer.array, to: UnsafeBufferPointer(start: $0, count: 1), except: nil) }
-    case .help:
-        guard state.isAdmitted(client), !state.hasQuit(client) else { return }
-        var buffer = EncodeBuffer(capacity: 16)
-        LineEncoder.encodeHelp(into: &buffer)
-        _ = withUnsafePointer(to: client) { sink?.record(buffer.array, to: UnsafeBufferPointer(start: $0, count: 1), except: nil) }
-    case .error(let error):
-        state.report(error, to: client)
-    }
+    guard let reply = LineParser.handle(line, from: client, state: state) else { return }
+    var buffer = EncodeBuffer(capacity: 16)
+    LineEncoder.encode(reply, into: &buffer)
+    _ = withUnsafePointer(to: client) { sink?.record(buffer.array, to: UnsafeBufferPointer(start: $0, count: 1), except: nil) }
 }
 
 /// A ChatState wired to a recording sink and a fake clock, with helpers that speak in line-protocol strings.
