@@ -43,7 +43,7 @@ final class Delivery: ChatSink {
 
     /// Renders a reply of the front end's own (`PONG`, the help text, an error the glue reports on
     /// closing) with `render` and queues it for `session`.
-    func reply(to session: LineSession, _ render: (inout EncodeBuffer) -> Void) {
+    func reply(to session: Session, _ render: (inout EncodeBuffer) -> Void) {
         self.scratch.removeAll()
         render(&self.scratch)
         session.connection.write(self.scratch.bytes)

@@ -108,7 +108,7 @@ final class Server {
         }
     }
 
-    func sessionClosed(_ session: LineSession, reason: CloseReason) {
+    func sessionClosed(_ session: Session, reason: CloseReason) {
         let id = session.id
         guard delivery.table.session(id) === session else { return }
         let fd = session.connection.descriptor
@@ -132,16 +132,13 @@ final class Server {
         if shuttingDown && sessionCount == 0 { reactor.stop() }
     }
 
-    private func armIdleTimer(_ session: LineSession, after milliseconds: Int) {
+    private func armIdleTimer(_ session: Session, after milliseconds: Int) {
         session.idleTimer = reactor.schedule(afterMilliseconds: milliseconds) { [unowned self, unowned session] in
             let idleFor = self.reactor.now - session.lastActivity
             let limit = Int64(self.options.idleTimeout) * 1000
             if idleFor >= limit {
                 session.ending = .idleTimeout
-                let seconds = self.options.idleTimeout
-                self.delivery.reply(to: session) {
-                    LineEncoder.encode(.error(.idleTimeout(seconds: seconds)), into: &$0)
-                }
+                session.farewell(.idleTimeout(seconds: self.options.idleTimeout), bye: nil)
                 session.connection.closeAfterFlush()
             } else {
                 self.armIdleTimer(session, after: Int(limit - idleFor))
@@ -157,10 +154,9 @@ final class Server {
         shuttingDown = true
         log(.info, "shutting down: \(sessionCount) connections")
         for listener in listeners { listener.close() }
-        let bye = Array("shutting-down".utf8).withUnsafeBytes { LineEncoder.lines(for: .bye(reason: $0)) }
         for session in delivery.table.sessions {
             session.ending = .shutdown
-            session.connection.write(bye)
+            session.farewell(nil, bye: "shutting-down")
             session.connection.closeAfterFlush()
         }
         if sessionCount == 0 { reactor.stop() }

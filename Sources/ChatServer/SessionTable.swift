@@ -17,7 +17,7 @@ final class SessionTable {
     struct Entry {
         /// Where the client's bytes go; `nil` for a free slot.
         var connection: Unmanaged<Connection>?
-        var session: Unmanaged<LineSession>?
+        var session: Unmanaged<Session>?
     }
 
     /// Read by the fan-out loop through a buffer pointer.
@@ -35,7 +35,7 @@ final class SessionTable {
     }
 
     /// Records the session and connection of an ID from ``allocate()``.
-    func attach(_ id: ClientID, session: LineSession, connection: Connection) {
+    func attach(_ id: ClientID, session: Session, connection: Connection) {
         precondition(self.entries[id.index].connection == nil, "\(id) attached twice")
         self.entries[id.index] = Entry(
             connection: Unmanaged.passUnretained(connection), session: Unmanaged.passUnretained(session))
@@ -56,13 +56,13 @@ final class SessionTable {
     }
 
     /// The session of `id`, if it is attached.
-    func session(_ id: ClientID) -> LineSession? {
+    func session(_ id: ClientID) -> Session? {
         guard id.index < self.entries.count else { return nil }
         return self.entries[id.index].session?.takeUnretainedValue()
     }
 
     /// Every attached session (allocates; for shutdown).
-    var sessions: [LineSession] {
+    var sessions: [Session] {
         self.entries.compactMap { $0.session?.takeUnretainedValue() }
     }
 }
