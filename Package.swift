@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Codec", targets: ["Codec"]),
         .library(name: "ChatCore", targets: ["ChatCore"]),
         .library(name: "LineProtocol", targets: ["LineProtocol"]),
+        .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -29,6 +30,8 @@ let package = Package(
         .target(name: "ChatCore", swiftSettings: swiftSettings),
         // Line protocol v1 as a pair of pure codecs: lines to commands, events to lines.
         .target(name: "LineProtocol", dependencies: ["ChatCore", "Codec"], swiftSettings: swiftSettings),
+        // IRC (RFC 1459/2812, Modern IRC, IRCv3 message-tags) as a pure codec: lines to messages, parts to lines.
+        .target(name: "IRCProtocol", dependencies: ["Codec"], swiftSettings: swiftSettings),
         // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore.
         .executableTarget(
             name: "ChatServer", dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol"],
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(
             name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol", "Codec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
