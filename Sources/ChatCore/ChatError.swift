@@ -15,7 +15,7 @@ public enum NameRole: UInt8, Sendable {
 /// ChatCore reports the first group; front ends and the glue report the rest (framing and parsing
 /// errors, and why the server closes a connection), through the same encoders.
 public enum ChatError {
-    /// A nick or room name that is missing or not 1–32 of `[A-Za-z0-9_-]`.
+    /// A nick or room name that is missing or does not follow its ``NameGrammar``.
     case badName(NameRole)
     /// The nick asked for is held by another client (compared ignoring case).
     case nickTaken(Name)

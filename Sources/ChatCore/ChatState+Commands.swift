@@ -50,7 +50,7 @@ extension ChatState {
     /// nick you have confirms it to you alone. Before admission a successful rename is silent: the
     /// nick is reserved, and the welcome will carry it.
     private func rename(_ id: ClientID, _ client: Client, to raw: WireText) {
-        guard let name = Name(raw) else {
+        guard let name = Name(raw, .nick) else {
             self.deliver(.error(.badName(.nick)), to: id, client)
             return
         }

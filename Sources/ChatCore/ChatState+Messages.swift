@@ -47,7 +47,7 @@ extension ChatState {
     private func sendPrivately(
         _ kind: MessageKind, _ text: WireText, to raw: WireText, from id: ClientID, _ client: Client
     ) {
-        guard let key = NameKey(validating: raw) else {
+        guard let key = NameKey(validating: raw, .nick) else {
             self.deliver(.error(.badName(.recipient)), to: id, client)
             return
         }

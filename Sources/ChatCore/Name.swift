@@ -1,6 +1,6 @@
 // Name: a validated nick or room name, stored inline so the message path copies it without ARC.
 
-/// A valid nick or room name: 1–32 of `[A-Za-z0-9_-]`.
+/// A valid nick or room name (see ``NameGrammar``): at most 32 bytes, stored inline.
 ///
 /// Codecs render names into outgoing lines with ``withBytes(_:)``, which is inlinable so that the
 /// copy happens in the caller's module without a call per name.
@@ -21,19 +21,19 @@ public struct Name: Sendable, Equatable {
     @inlinable public var count: Int { Int(self.length) }
 
     /// The case-folded key that uniqueness and sorting use.
-    public var key: NameKey { self.withBytes { NameKey(validating: $0)! } }
+    public var key: NameKey { self.withBytes { NameKey(folding: $0) } }
 
-    /// Validates `raw`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    public init?(_ raw: UnsafeRawBufferPointer) {
-        guard NameKey(validating: raw) != nil else { return nil }
+    /// Validates `raw` against `grammar` (a room name unless told otherwise), or returns `nil`.
+    public init?(_ raw: UnsafeRawBufferPointer, _ grammar: NameGrammar = .room) {
+        guard NameKey(validating: raw, grammar) != nil else { return nil }
         self.length = UInt8(raw.count)
         withUnsafeMutableBytes(of: &self.storage) { $0.copyMemory(from: raw) }
     }
 
-    /// Validates `string`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    public init?(_ string: String) {
+    /// Validates `string` against `grammar` (a room name unless told otherwise), or returns `nil`.
+    public init?(_ string: String, _ grammar: NameGrammar = .room) {
         var string = string
-        guard let name = string.withUTF8({ Name(UnsafeRawBufferPointer($0)) }) else { return nil }
+        guard let name = string.withUTF8({ Name(UnsafeRawBufferPointer($0), grammar) }) else { return nil }
         self = name
     }
 

@@ -1,8 +1,17 @@
 // NameKey: a case-folded, allocation-free key for nicks and room names.
 
+/// Which rule a name follows.
+///
+/// Room names are 1–32 of `[A-Za-z0-9_-]`. Nicks are 1–32 of letters, digits and ``-_[]\`^{|}``
+/// not starting with a digit or `-`: what IRC clients use, the same for every front end. Case is
+/// folded for ASCII letters only (IRC's `CASEMAPPING=ascii`), so `[` and `{` stay distinct.
+public enum NameGrammar: Sendable {
+    case room, nick
+}
+
 /// A nick or room name folded to lowercase and packed into 32 bytes.
 ///
-/// Names are at most 32 bytes of `[A-Za-z0-9_-]`, so folded and zero-padded they fit in four words.
+/// Names are at most 32 bytes and never contain NUL, so folded and zero-padded they fit in four words.
 /// That makes lookups by a name that arrived on the wire (`/msg bob hi`) free of allocation, and
 /// because the bytes are packed most-significant first and names never contain NUL, comparing keys
 /// word by word orders names case-insensitively and lexicographically.
@@ -15,10 +24,21 @@ public struct NameKey: Hashable, Comparable, Sendable {
     private let w2: UInt64
     private let w3: UInt64
 
-    /// Folds `name`, or returns `nil` if it is not 1–32 of `[A-Za-z0-9_-]`.
-    public init?(validating name: UnsafeRawBufferPointer) {
+    /// Folds `name`, or returns `nil` if it does not follow `grammar`.
+    public init?(validating name: UnsafeRawBufferPointer, _ grammar: NameGrammar = .room) {
         guard (1...Self.maxLength).contains(name.count) else { return nil }
-        for byte in name where !Self.isNameByte(byte) { return nil }
+        switch grammar {
+        case .room:
+            for byte in name where !Self.isNameByte(byte) { return nil }
+        case .nick:
+            guard !Self.isDigitOrDash(name[0]) else { return nil }
+            for byte in name where !Self.isNickByte(byte) { return nil }
+        }
+        self.init(folding: name)
+    }
+
+    /// Folds bytes already known to be a valid name.
+    init(folding name: UnsafeRawBufferPointer) {
         self.w0 = Self.pack(name, word: 0)
         self.w1 = Self.pack(name, word: 1)
         self.w2 = Self.pack(name, word: 2)
@@ -38,6 +58,21 @@ public struct NameKey: Hashable, Comparable, Sendable {
         default:
             return false
         }
+    }
+
+    /// Whether `byte` may appear in a nick: a name byte or one of ``[]\`^{|}``.
+    public static func isNickByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "^"),
+            UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"):
+            return true
+        default:
+            return Self.isNameByte(byte)
+        }
+    }
+
+    private static func isDigitOrDash(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     /// Bytes `8 * word ..< 8 * word + 8` of the folded name, first byte most significant, zero-padded.

@@ -113,7 +113,7 @@ public enum LineEncoder {
     static let helpLines: [StaticString] = [
         "Switchboard line protocol v1. One line per message; commands start with /.",
         "<text>            send text to your room (start it with // to send a line beginning with /)",
-        "/nick NAME        change your nick (1-32 of A-Z a-z 0-9 _ -, unique ignoring case)",
+        "/nick NAME        change your nick (1-32 of A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -)",
         "/join ROOM        leave your room and join ROOM, creating it if needed",
         "/rooms            list rooms and their member counts",
         "/who              list the members of your room",
@@ -154,9 +154,9 @@ public enum LineEncoder {
         buffer.append(string: LineErrorCode(error).rawValue)
         buffer.append(byte: ASCII.space)
         switch error {
-        case .badName(.nick): buffer.append(string: Self.nameRule("a nick"))
-        case .badName(.room): buffer.append(string: Self.nameRule("a room name"))
-        case .badName(.recipient): buffer.append(string: "usage: /msg NICK TEXT, " + Self.nameRule("NICK"))
+        case .badName(.nick): buffer.append(string: Self.nickRule("a nick"))
+        case .badName(.room): buffer.append(string: Self.roomRule("a room name"))
+        case .badName(.recipient): buffer.append(string: "usage: /msg NICK TEXT, " + Self.nickRule("NICK"))
         case .nickTaken(let name): buffer.append(string: "\(name.string) is already in use")
         case .noSuchNick(let nick): buffer.append(string: "\(String(decoding: nick, as: UTF8.self)) is not connected")
         case .missingText(_, private: true): buffer.append("usage: /msg NICK TEXT")
@@ -178,9 +178,13 @@ public enum LineEncoder {
         buffer.append(byte: ASCII.newline)
     }
 
-    /// The explanation that follows every `bad-name` error.
-    private static func nameRule(_ what: String) -> String {
+    /// The explanations that follow `bad-name` errors, one per ``NameGrammar``.
+    private static func roomRule(_ what: String) -> String {
         "\(what) must be 1-\(NameKey.maxLength) characters from A-Z a-z 0-9 _ -"
+    }
+
+    private static func nickRule(_ what: String) -> String {
+        "\(what) must be 1-\(NameKey.maxLength) characters from A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -"
     }
 
     private static func line(_ word: StaticString, _ first: Name, _ second: Name, into buffer: inout EncodeBuffer) {

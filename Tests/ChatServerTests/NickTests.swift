@@ -4,7 +4,10 @@ import Testing
 extension EndToEnd {
     @Suite("/nick")
     struct Nick {
-        static let validNames = ["alice", "A-b_9", "-", String(repeating: "n", count: 32), "  padded  "]
+        // IRC's nick grammar, the same for both protocols: brackets and friends, no leading digit or "-".
+        static let validNames = [
+            "alice", "A-b_9", "_", "[away]", "a|b{c}", "^_`\\", String(repeating: "n", count: 32), "  padded  ",
+        ]
 
         @Test(
             "a valid nick is announced to the room, the renamer included, and used from then on",
@@ -34,7 +37,8 @@ extension EndToEnd {
         }
 
         static let invalidNames: [String] = [
-            "", "bad!", "two words", String(repeating: "n", count: 33), "caf\u{E9}", "a.b", "tab\there",
+            "", "bad!", "two words", String(repeating: "n", count: 33), "caf\u{E9}", "a.b", "tab\there", "-", "9lives",
+            "-x", "#room",
         ]
 
         @Test("an invalid nick gets ERR bad-name and changes nothing", .timeLimit(.minutes(1)), arguments: invalidNames)

@@ -9,6 +9,7 @@ import Codec
 extension ChatStateTests {
     @Suite struct Commands {
         static let nameRule = "must be 1-32 characters from A-Z a-z 0-9 _ -"
+        static let nickRule = "must be 1-32 characters from A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -"
 
         @Test("/nick renames and tells the whole room, the renamer included")
         func nickRenames() {
@@ -41,7 +42,7 @@ extension ChatStateTests {
                 #expect(chat.lines(a).first?.hasPrefix("NICK guest1 ") == true)
                 #expect(chat.state.nick(of: a) != "guest1")
             } else {
-                #expect(chat.lines(a) == ["ERR bad-name a nick \(Self.nameRule)"])
+                #expect(chat.lines(a) == ["ERR bad-name a nick \(Self.nickRule)"])
                 #expect(chat.state.nick(of: a) == "guest1")
             }
         }

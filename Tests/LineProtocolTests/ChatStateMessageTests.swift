@@ -8,7 +8,7 @@ import Codec
 
 extension ChatStateTests {
     @Suite struct Messages {
-        static let nickRule = "NICK must be 1-32 characters from A-Z a-z 0-9 _ -"
+        static let nickRule = "NICK must be 1-32 characters from A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -"
 
         @Test("a line goes to every other member as MSG and is not echoed to its sender")
         func messageReachesOthers() {

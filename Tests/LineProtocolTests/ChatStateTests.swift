@@ -144,7 +144,7 @@ import LineProtocol
                 "WELCOME guest1 lobby", "JOIN lobby guest1", "NICK guest1 alice", "JOIN lobby guest2",
                 "MSG lobby guest2 hi, anyone here?", "USER alice", "USER guest2", "END who", "PART lobby alice",
                 "JOIN den alice", "ROOM den 1", "ROOM lobby 1", "END rooms", "PONG 42",
-                "ERR bad-name a nick must be 1-32 characters from A-Z a-z 0-9 _ -", "BYE see you",
+                "ERR bad-name a nick must be 1-32 characters from A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -", "BYE see you",
             ])
         #expect(
             chat.lines(guest) == [

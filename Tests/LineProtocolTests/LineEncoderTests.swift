@@ -96,12 +96,13 @@ import Testing
     @Test("every error has its code and wording")
     func spellsErrors() {
         let rule = "must be 1-32 characters from A-Z a-z 0-9 _ -"
+        let nickRule = "must be 1-32 characters from A-Z a-z 0-9 - _ [ ] \\ ` ^ { | }, not starting with 0-9 or -"
         let word = Array("/frobnicate".utf8)
         word.withUnsafeBytes { word in
             let cases: [(ChatError, String)] = [
-                (.badName(.nick), "ERR bad-name a nick \(rule)"),
+                (.badName(.nick), "ERR bad-name a nick \(nickRule)"),
                 (.badName(.room), "ERR bad-name a room name \(rule)"),
-                (.badName(.recipient), "ERR bad-name usage: /msg NICK TEXT, NICK \(rule)"),
+                (.badName(.recipient), "ERR bad-name usage: /msg NICK TEXT, NICK \(nickRule)"),
                 (.nickTaken(Self.name("Bob")), "ERR nick-taken Bob is already in use"),
                 (.noSuchNick(word), "ERR no-such-nick /frobnicate is not connected"),
                 (.missingText(.message, private: true), "ERR bad-line usage: /msg NICK TEXT"),
