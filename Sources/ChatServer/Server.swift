@@ -115,7 +115,7 @@ final class Server {
         delivery.table.detach(id)
         let why: String?
         switch reason {
-        case .outputLimitExceeded:
+        case .outputLimitExceeded, .slowConsumerTimedOut:
             state.counters.slowConsumerDrops += 1
             why = "slow-consumer"
             log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd))")

@@ -23,7 +23,7 @@ final class ConnectAttempt {
         let error: ReactorError
         switch reason {
         case .error(let e): error = e
-        case .outputLimitExceeded, .local, .peerClosed, .reset: error = .closed
+        case .outputLimitExceeded, .slowConsumerTimedOut, .local, .peerClosed, .reset: error = .closed
         }
         completion?(.failure(error))
     }

@@ -1,5 +1,5 @@
-// Connection: a nonblocking stream socket with a coalescing output queue, watermarks, an output
-// cap, read pausing and an idempotent close.
+// Connection: a nonblocking stream socket with a coalescing output queue, watermarks, soft and
+// hard output limits, read pausing and an idempotent close.
 
 /// A nonblocking stream connection (TCP or Unix-domain) owned by a ``Reactor``.
 ///
@@ -9,8 +9,15 @@
 /// Writing: ``write(_:)-(UnsafeRawBufferPointer)`` appends to the output queue. At the end of the
 /// iteration the queue leaves in one `write` of at most ``Reactor/writeBudget`` bytes; EPOLLOUT is
 /// armed only while something is left. Output past ``highWatermark`` makes the connection
-/// non-writable (the handler is told) until it drains below ``lowWatermark``; output past
-/// ``maxOutboundBytes`` closes the connection with ``CloseReason/outputLimitExceeded``.
+/// non-writable (the handler is told) until it drains below ``lowWatermark``.
+///
+/// Slow consumers: output queued past ``softOutboundLimit`` *continuously* for
+/// ``softOutboundGraceMilliseconds`` closes the connection with
+/// ``CloseReason/slowConsumerTimedOut``, so a peer that stalls briefly and catches up is kept;
+/// output past ``maxOutboundBytes`` (the hard limit) closes it at once with
+/// ``CloseReason/outputLimitExceeded``. See `Connection+OutputLimits.swift`. The reactor-wide
+/// ``Reactor/outputBudget`` pauses reading on the connections producing the most output instead
+/// of dropping anyone.
 ///
 /// Closing: ``close()`` is idempotent and safe from any callback, including this connection's own.
 /// The descriptor leaves epoll at once, is released at the end of the iteration, and then the
@@ -46,6 +53,8 @@ public final class Connection: Selectable {
     /// Waiting in the reactor's coalescing queue (output from ``enqueue(_:)`` only).
     @exclusivity(unchecked) var queuedLazily = false
     private var readPaused = false
+    /// Reading paused by the reactor's output budget, apart from the owner's ``pauseReading()``.
+    var budgetPaused = false
     private var readEOF = false
     private var descriptorReleased = false
     private var lastWrittenNewline = true
@@ -72,14 +81,32 @@ public final class Connection: Selectable {
         get { Int(high) }
         set { high = Int32(clamping: newValue) }
     }
-    /// Queued bytes above which a peer that is not keeping up is considered lost: once the
-    /// kernel has refused output (its socket buffer is full) and more than this is queued, the
-    /// output is dropped and the connection closed with ``CloseReason/outputLimitExceeded``.
-    /// Whatever the peer does, queued output never exceeds four times this.
+    /// The hard output limit: queued bytes above which a peer that is not keeping up is
+    /// considered lost at once. When the kernel has refused output (its socket buffer is full) and
+    /// more than this is queued, the output is dropped and the connection closed with
+    /// ``CloseReason/outputLimitExceeded``, without waiting for any grace period. Whatever the peer
+    /// does, queued output never exceeds four times this. Default 64 MiB.
+    ///
+    /// For a limit that tolerates short stalls, see ``softOutboundLimit``.
     @exclusivity(unchecked) public var maxOutboundBytes = 64 * 1024 * 1024
-    /// Written once, best effort, straight to the socket when ``maxOutboundBytes`` is exceeded
-    /// (after a `\n` if the last byte sent did not end a line), so the peer can learn why.
+    /// Written once, best effort, straight to the socket when the connection is dropped for its
+    /// output (``maxOutboundBytes`` exceeded, or ``softOutboundLimit`` exceeded for the whole grace
+    /// period), after a `\n` if the last byte sent did not end a line, so the peer can learn why.
     public var overflowNotice: [UInt8]?
+
+    // Soft limit and output attribution (Connection+OutputLimits.swift). The four 32-bit fields
+    // go together so they pack into 16 bytes.
+    /// ``softOutboundLimit``, 32-bit like the watermarks; `Int32.max` means none.
+    @exclusivity(unchecked) var soft: Int32 = .max
+    var graceMilliseconds: Int32 = 10_000
+    /// Position in the reactor's list of connections over their soft limit, or -1.
+    var softLimitIndex: Int32 = -1
+    /// The loop-clock epoch (`now >> 10`) at which ``producedOutput`` was last decayed.
+    var producedEpoch: UInt32 = 0
+    /// Loop time at which queued output went over the soft limit (meaningful while listed).
+    var softLimitSince: Int64 = 0
+    /// Bytes this connection's callbacks queued, halved every 1,024 ms of loop time.
+    var producedOutput = 0
 
     init(reactor: Reactor, fd: Int32, state: State) {
         self.reactor = reactor
@@ -166,19 +193,23 @@ public final class Connection: Selectable {
         guard state == .open || state == .connecting else { return false }
         if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
         output.appendAssumingRoom(bytes)
+        // The reactor-wide total, O(1): queued = appended - drained.
+        reactor.outputAppended &+= bytes.count
         return true
     }
 
     @inline(__always)
     private func checkLimits() {
         let pending = output.count
-        // Against the smaller of the two limits, so a cap set below the high watermark is honoured
+        // Against the smallest of the limits, so a cap set below the high watermark is honoured
         // too (comparing with highWatermark alone let output grow past such a cap).
-        if pending > min(highWatermark, maxOutboundBytes) {
+        if pending > min(min(highWatermark, maxOutboundBytes), Int(soft)) {
             if pending > maxOutboundBytes && (peerBehind || pending / 4 > maxOutboundBytes) {
-                overflow()
+                overflow(.outputLimitExceeded)
                 return
             }
+            // The grace period starts now; the flush and the reactor's sweep end it.
+            if pending > Int(soft) && softLimitIndex < 0 { reactor.softLimitExceeded(by: self) }
             if isWritable && pending > highWatermark {
                 isWritable = false
                 handler?.connection(self, writabilityChanged: false)
@@ -197,12 +228,15 @@ public final class Connection: Selectable {
         string.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
-    private func overflow() {
+    /// Drops the connection for its output (`reason` is ``CloseReason/outputLimitExceeded`` or
+    /// ``CloseReason/slowConsumerTimedOut``), after the best-effort ``overflowNotice``.
+    func overflow(_ reason: CloseReason) {
         if var notice = overflowNotice, !notice.isEmpty {
             if !lastWrittenNewline { notice.insert(10, at: 0) }
             _ = notice.withUnsafeBytes { try? Posix.write(fd, $0.baseAddress!, count: $0.count) }
         }
-        close(reason: .outputLimitExceeded)
+        reactor.countDrop(reason)
+        close(reason: reason)
     }
 
     /// One write of at most the reactor's write budget; called from the flush phase.
@@ -218,6 +252,7 @@ public final class Connection: Selectable {
                     if n > 0 {
                         lastWrittenNewline = pending[n - 1] == 10
                         output.consume(n, pool: reactor.pool)
+                        reactor.outputDrained &+= n
                     }
                 case .wouldBlock:
                     peerBehind = true
@@ -227,7 +262,17 @@ public final class Connection: Selectable {
                 return
             }
             if peerBehind && output.count > maxOutboundBytes {
-                overflow()
+                overflow(.outputLimitExceeded)
+                return
+            }
+        }
+        // Between flushes output only grows, so right after one is where a dip below the soft
+        // limit shows: checking here sees every time the peer caught up.
+        if softLimitIndex >= 0 {
+            if output.count <= Int(soft) {
+                reactor.softLimitRecovered(self)
+            } else if reactor.now - softLimitSince >= Int64(graceMilliseconds) {
+                overflow(.slowConsumerTimedOut)
                 return
             }
         }
@@ -256,7 +301,8 @@ public final class Connection: Selectable {
         updateInterest()
     }
 
-    /// True between ``pauseReading()`` and ``resumeReading()``.
+    /// True between ``pauseReading()`` and ``resumeReading()``. Pauses by the reactor's output
+    /// budget are separate: see ``isReadingPausedForBudget``.
     public var isReadingPaused: Bool { readPaused }
 
     override func handle(_ events: IOEvents) {
@@ -301,18 +347,22 @@ public final class Connection: Selectable {
                 if let handler { handler.connectionDidReachEOF(self) } else { close(reason: .peerClosed) }
                 return
             case .processed(let n):
+                // Whatever the handler queues, to any connection, is output this read produced.
+                let before = reactor.outputAppended
                 handler?.connection(self, didRead: UnsafeRawBufferPointer(start: reactor.scratch, count: n))
+                let produced = reactor.outputAppended &- before
+                if produced != 0 { creditOutput(produced) }
                 // A short read means the socket is drained; a full one may have more behind it.
-                if n < Reactor.scratchSize || state != .open || readPaused { return }
+                if n < Reactor.scratchSize || state != .open || readPaused || budgetPaused { return }
             }
         }
     }
 
-    private func updateInterest() {
+    func updateInterest() {
         var wanted: Interest = []
         switch state {
         case .open:
-            if !readPaused && !readEOF { wanted.insert(.readable) }
+            if !readPaused && !budgetPaused && !readEOF { wanted.insert(.readable) }
             if !output.isEmpty { wanted.insert(.writable) }
         case .closingAfterFlush:
             if !output.isEmpty { wanted.insert(.writable) }
@@ -377,6 +427,9 @@ public final class Connection: Selectable {
         let attempt = connectAttempt
         state = .closed
         reactor.deregister(self)
+        if softLimitIndex >= 0 { reactor.softLimitRecovered(self) }
+        if budgetPaused { reactor.forgetBudgetPause(self) }
+        reactor.outputDrained &+= output.count
         output.release(pool: reactor.pool)
         reactor.closeNotices.append((self, reason))
         if let attempt {

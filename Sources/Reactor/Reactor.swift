@@ -19,12 +19,20 @@
 ///     writable → queue the connection for flushing
 /// fire expired timers (earliest first)
 /// run deferred work: execute{} closures, close notifications
+/// output budget: total queued above the high watermark → pause the heaviest producers
 /// flush: one write per connection with pending output (at most writeBudget bytes),
-///        arm EPOLLOUT only where output is left over
+///        arm EPOLLOUT only where output is left over; drop connections whose queue stayed
+///        over their soft limit for the grace period (the rest are swept by one timer)
+/// output budget: total at or below the low watermark → everyone paused for it reads again
 /// ```
 ///
 /// Output written during one iteration is coalesced and leaves in a single `write` per connection
 /// at the end of it, as Redis does in `beforeSleep`.
+///
+/// Memory for output is bounded twice: per connection by a soft and a hard limit
+/// (``Connection/softOutboundLimit``, ``Connection/maxOutboundBytes``), and for all connections
+/// together by ``outputBudget``, which slows the producers down rather than dropping anyone.
+/// ``outputStatistics`` counts what both did.
 ///
 /// An echo server:
 ///
@@ -46,7 +54,7 @@ public final class Reactor {
     let epoll: Epoll
     /// Registrations indexed by descriptor. An entry's `id` travels in epoll_data next to the fd, so
     /// an event for a descriptor closed (and perhaps reused) earlier in the same batch is dropped.
-    private var slots: [Slot] = []
+    var slots: [Slot] = []
     private var nextID: UInt32 = 1
     let scratch: UnsafeMutableRawPointer
     let pool = BufferPool()
@@ -84,6 +92,28 @@ public final class Reactor {
 
     /// Iterations completed by ``run()``; handy for tests and stats.
     public private(set) var iterations = 0
+
+    // Output accounting (Reactor+OutputBudget.swift). Two running sums rather than one total, so
+    // a write adds to one counter and a read's output is the difference of two loads.
+    /// Bytes ever appended to any connection's output queue (wrapping).
+    @exclusivity(unchecked) var outputAppended = 0
+    /// Bytes ever written from, or dropped with, any connection's output queue (wrapping).
+    @exclusivity(unchecked) var outputDrained = 0
+    /// The total above which producing output calls into the budget; see `updateBudgetTrigger`.
+    @exclusivity(unchecked) var budgetTrigger = Int.max
+    var budgetState = OutputBudgetState()
+    /// Connections whose queue is over their soft limit, each knowing its index.
+    var softLimited: [Connection] = []
+    /// The one timer that drops connections at the end of their grace period; armed only while
+    /// ``softLimited`` is not empty.
+    var softLimitTimer: Timer?
+
+    /// A ceiling on the output queued by all connections together, kept by pausing the heaviest
+    /// producers' reading until the total drains; see ``OutputBudget``. `nil` (the default)
+    /// means no ceiling beyond each connection's own limits.
+    public var outputBudget: OutputBudget? {
+        didSet { updateBudgetTrigger() }
+    }
 
     struct Slot {
         var id: UInt32 = 0
@@ -147,7 +177,9 @@ public final class Reactor {
         now = Int64(Posix.monotonicNanoseconds() / 1_000_000)
         fireExpiredTimers()
         runDeferred()
+        checkOutputBudget(beforeFlush: true)
         flush()
+        checkOutputBudget(beforeFlush: false)
         if now >= nextPoolTrim {
             nextPoolTrim = now + Reactor.poolTrimInterval
             // Freed blocks sit between live objects; malloc_trim hands their pages to the kernel.

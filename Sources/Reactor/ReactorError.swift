@@ -60,8 +60,13 @@ public enum CloseReason: Hashable, Sendable, CustomStringConvertible {
     case peerClosed
     /// The peer reset the connection (ECONNRESET, EPIPE, or a hang-up).
     case reset
-    /// Output queued past ``Connection/maxOutboundBytes``: the peer does not read fast enough.
+    /// Output queued past ``Connection/maxOutboundBytes``, the hard limit: the peer does not read
+    /// fast enough, and the reactor dropped it at once.
     case outputLimitExceeded
+    /// Output stayed above ``Connection/softOutboundLimit`` for the whole
+    /// ``Connection/softOutboundGraceMilliseconds``: the peer stopped reading, or reads more slowly
+    /// than its output arrives, for longer than a stall.
+    case slowConsumerTimedOut
     /// Any other failure of a read or write.
     case error(ReactorError)
 
@@ -71,6 +76,7 @@ public enum CloseReason: Hashable, Sendable, CustomStringConvertible {
         case .peerClosed: return "peer closed"
         case .reset: return "connection reset"
         case .outputLimitExceeded: return "output limit exceeded"
+        case .slowConsumerTimedOut: return "output over the soft limit for the grace period"
         case .error(let error): return error.description
         }
     }

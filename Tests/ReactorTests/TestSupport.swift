@@ -305,3 +305,33 @@ func startEchoServer(descriptorLimit: Int? = nil) throws -> (ChildProcess, Socke
     else { throw HarnessError("unexpected banner: \(banner)") }
     return (child, try SocketAddress(host: "127.0.0.1", port: port))
 }
+
+// MARK: Connected pairs
+
+extension Reactor {
+    /// A Unix-domain stream connection with both ends on this reactor, handlers unset: the
+    /// accepted end and the connecting end. Each side's send buffer is shrunk to about `buffer`
+    /// bytes, so a backlog builds in the reactor's queues rather than in the kernel.
+    ///
+    /// Unix-domain rather than loopback TCP: a TCP window shrunk after the handshake, closed by a
+    /// stalled reader, reopens through the persist timer's backed-off probes, and the "reader"
+    /// then cannot catch up for reasons that have nothing to do with the reactor.
+    func connectedPair(buffer: Int32 = 16 * 1024) throws -> (server: Connection, client: Connection) {
+        var accepted: Connection?
+        let listener = try self.listen(on: SocketAddress(unixPath: temporaryPath("sock"))) { accepted = $0 }
+        defer { listener.close() }
+        var connected: Result<Connection, ReactorError>?
+        self.connect(to: listener.address) { connected = $0 }
+        guard self.spin(until: { accepted != nil && connected != nil }), let server = accepted else {
+            throw HarnessError("connectedPair: no connection within 5 s")
+        }
+        let client = try connected!.get()
+        var size = buffer
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        setsockopt(server.descriptor, SOL_SOCKET, SO_SNDBUF, &size, length)
+        setsockopt(server.descriptor, SOL_SOCKET, SO_RCVBUF, &size, length)
+        setsockopt(client.descriptor, SOL_SOCKET, SO_SNDBUF, &size, length)
+        setsockopt(client.descriptor, SOL_SOCKET, SO_RCVBUF, &size, length)
+        return (server, client)
+    }
+}
