@@ -41,6 +41,9 @@ public enum ChatCommand {
     case listMembers(room: WireText?)
     /// Report the server's counters.
     case stats
+    /// Mark the client away with `message`, or present again when it is empty. Everyone sharing a
+    /// room with it hears ``ChatEvent/awayChanged(nick:message:)``.
+    case away(message: WireText)
     /// Leave the server: the client gets ``ChatEvent/bye(reason:)`` and is closed by the sink.
     case quit(reason: WireText)
 }

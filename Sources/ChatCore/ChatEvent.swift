@@ -23,6 +23,8 @@ public enum ChatEvent {
     case quit(nick: Name, reason: WireText, room: Name)
     /// `old` is now called `new` (possibly the recipient itself).
     case renamed(old: Name, new: Name)
+    /// `nick` went away with `message`, or came back when it is empty. Presence, to its peers.
+    case awayChanged(nick: Name, message: WireText)
     /// The answer to ``ChatCommand/listRooms``, ordered by name ignoring case.
     case roomList([RoomSummary])
     /// The answer to ``ChatCommand/listMembers(room:)``, ordered by nick ignoring case.
@@ -40,7 +42,7 @@ public enum ChatEvent {
     @inlinable
     public var isPresence: Bool {
         switch self {
-        case .joined, .parted, .quit, .renamed: return true
+        case .joined, .parted, .quit, .renamed, .awayChanged: return true
         default: return false
         }
     }

@@ -22,7 +22,29 @@ extension ChatState {
             self.deliver(.statistics(self.statistics), to: id, client)
         case .quit(let reason):
             self.quit(id, client, reason: reason)
+        case .away(let message):
+            self.setAway(id, client, message: message)
         }
+    }
+
+    /// Records or clears the away message and tells the client's peers (not the client itself).
+    private func setAway(_ id: ClientID, _ client: Client, message: WireText) {
+        let wasAway = self.awayMessages[id] != nil
+        guard !message.isEmpty || wasAway else { return }
+        self.awayMessages[id] = message.isEmpty ? nil : Array(message)
+        guard client.firstRoom != nil else { return }
+        let limit = self.config.presenceLimit
+        let event = ChatEvent.awayChanged(nick: client.nick, message: message)
+        if client.roomCount == 1, let room = client.firstRoom {
+            if room.count <= limit {
+                self.deliver(event, toRoom: room, except: id, audience: .peers(of: id))
+            }
+            return
+        }
+        let rooms = client.rooms.filter { $0.count <= limit }
+        guard !rooms.isEmpty else { return }
+        self.peerScratch.collect(from: rooms, except: id)
+        self.peerScratch.deliver(audience: .peers(of: id), groupedByRoom: false, to: self.sink) { _ in event }
     }
 
     /// Before admission a client may only choose its nick or leave.

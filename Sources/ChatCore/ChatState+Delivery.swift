@@ -26,7 +26,10 @@ extension ChatState {
     {
         let audience = audience ?? .room(room.name, except: excluded)
         var delivered = 0
-        for index in room.partitions.indices where !room.partitions[index].isEmpty {
+        for index in room.partitions.indices {
+            // Nobody to render for: an empty partition, or one holding only the sender.
+            let count = room.partitions[index].count
+            guard count > 1 || (count == 1 && room.partitions[index][0] != excluded) else { continue }
             delivered += room.partitions[index].withUnsafeBufferPointer { members in
                 self.sink.deliver(
                     event,

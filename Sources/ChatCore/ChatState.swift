@@ -54,6 +54,10 @@ public final class ChatState {
     var rooms = RoomDirectory()
     /// The reasons given by clients that asked to quit, until they are disconnected.
     var quitReasons: [ClientID: [UInt8]] = [:]
+    /// Identities set by front ends that have them; see ``ClientIdentity``.
+    var identities: [ClientID: ClientIdentity] = [:]
+    /// The away messages of clients that are away.
+    var awayMessages: [ClientID: [UInt8]] = [:]
     /// Reused by deliveries to several rooms at once, which must reach each peer exactly once.
     var peerScratch = PeerScratch()
 
@@ -115,9 +119,11 @@ public final class ChatState {
             client.hasNick = true
         }
         client.isAdmitted = true
-        self.deliver(.welcome(nick: client.nick, room: joiningLobby ? self.lobby : nil), to: id, client)
-        if joiningLobby {
-            self.enter(id, client, into: self.lobby)
+        // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`.
+        let lobby = joiningLobby ? self.rooms.findOrCreate(self.lobby) : nil
+        self.deliver(.welcome(nick: client.nick, room: lobby?.name), to: id, client)
+        if let lobby {
+            self.enter(id, client, into: lobby.name)
         }
     }
 
@@ -150,6 +156,8 @@ public final class ChatState {
     /// Moves `client` to another encoding (a front end negotiated a variant of its protocol).
     public func setEncoding(_ id: ClientID, _ encoding: Encoding) {
         guard let client = self.client(id), client.encoding != encoding else { return }
+        self.beginDispatch()
+        defer { self.endDispatch() }
         let rooms = client.rooms
         for room in rooms { self.detach(id, client, from: room) }
         client.setEncoding(encoding)
@@ -252,6 +260,8 @@ public final class ChatState {
             self.removeMember(id, client, from: room)
         }
         if client.hasNick { self.nicks.release(client.nick) }
+        self.identities[id] = nil
+        self.awayMessages[id] = nil
         self.clients[id.index] = nil
         self.counters.connections -= 1
     }

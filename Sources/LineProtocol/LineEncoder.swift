@@ -57,6 +57,9 @@ public enum LineEncoder {
             buffer.append(byte: ASCII.newline)
         case .renamed(let old, let new):
             self.line("NICK", old, new, into: &buffer)
+        case .awayChanged:
+            // Protocol v1 has no away state: nothing to say.
+            break
         case .roomList(let rooms):
             for room in rooms {
                 buffer.append("ROOM")

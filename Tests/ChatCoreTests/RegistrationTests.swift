@@ -137,8 +137,7 @@ import Testing
     }
 
     @Test(
-        "the welcome spells the lobby as the room the newcomer is put in, even when it was recreated",
-        .disabled("bug: ChatState.admit welcomes with the configured spelling, not the lobby room's name"))
+        "the welcome spells the lobby as the room the newcomer is put in, even when it was recreated")
     func welcomeSpellsLobbyAsJoined() {
         let chat = Chat()
         let a = chat.admitted(1, "alice", joiningLobby: false)

@@ -241,6 +241,8 @@ func describe(_ event: ChatEvent) -> String {
         return "quit \(nick.string) (\(describe(reason))) via \(room.string)"
     case .renamed(let old, let new):
         return "renamed \(old.string) -> \(new.string)"
+    case .awayChanged(let nick, let message):
+        return "away \(nick.string)" + (message.isEmpty ? "" : " (\(describe(message)))")
     case .roomList(let rooms):
         return "rooms " + rooms.map { "\($0.name.string):\($0.members)" }.joined(separator: ", ")
     case .memberList(let room, let members):

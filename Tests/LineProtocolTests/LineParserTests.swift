@@ -25,6 +25,7 @@ import ChatCore
             case .command(.listMembers(nil)): return "who"
             case .command(.listMembers): return "names"
             case .command(.stats): return "stats"
+            case .command(.away): return "away"
             case .command(.quit(let r)): return "quit \(text(r))"
             case .reply(.pong(let t)): return "ping \(text(t))"
             case .reply(.help): return "help"
