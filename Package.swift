@@ -32,9 +32,12 @@ let package = Package(
         .target(name: "LineProtocol", dependencies: ["ChatCore", "Codec"], swiftSettings: swiftSettings),
         // IRC (RFC 1459/2812, Modern IRC, IRCv3 message-tags) as a pure codec: lines to messages, parts to lines.
         .target(name: "IRCProtocol", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
+        .target(
+            name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
         // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore.
         .executableTarget(
-            name: "ChatServer", dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol"],
+            name: "ChatServer", dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol", "IRCFrontEnd"],
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),

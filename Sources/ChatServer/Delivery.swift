@@ -2,6 +2,7 @@
 
 import ChatCore
 import Codec
+import IRCFrontEnd
 import LineProtocol
 import Reactor
 
@@ -9,6 +10,10 @@ import Reactor
 enum FrontEnd {
     /// Line protocol v1.
     static let line = Encoding(0)
+    /// IRC without message tags.
+    static let irc = Encoding(1)
+    /// IRC with message tags (`message-tags` or `server-time` negotiated): every line carries `time`.
+    static let ircTagged = Encoding(2)
 }
 
 /// Turns ChatState's events into connection writes.
@@ -22,11 +27,23 @@ final class Delivery: ChatSink {
     unowned(unsafe) var state: ChatState!
     /// Every outgoing line is rendered here, so deliveries allocate nothing once it has grown.
     @exclusivity(unchecked) private var scratch = EncodeBuffer()
+    /// Set with ``state``: the IRC front end's renderer.
+    var ircEncoder: IRCEventEncoder!
 
     func deliver(_ event: ChatEvent, to recipients: Recipients) -> Int {
         self.scratch.removeAll()
-        // One encoding so far; the IRC and WebSocket front ends add theirs here.
-        LineEncoder.encode(event, into: &self.scratch)
+        switch recipients.encoding {
+        case FrontEnd.line:
+            LineEncoder.encode(event, into: &self.scratch)
+        default:
+            let single = recipients.clients.count == 1 ? recipients.clients[0] : nil
+            self.ircEncoder.encode(
+                event, tagged: recipients.encoding == FrontEnd.ircTagged, recipient: single, into: &self.scratch)
+            if case .awayChanged = event {
+                return self.fanOutToAwayNotify(self.scratch.bytes, recipients)
+            }
+        }
+        guard self.scratch.count > 0 else { return 0 }
         // Presence to a room is coalesced for a few milliseconds (Connection.enqueue): in a
         // connection storm into a room within the presence limit, every member would otherwise cost
         // a write per loop iteration. A confirmation to the actor alone is a reply and is not held.
@@ -48,6 +65,21 @@ final class Delivery: ChatSink {
         render(&self.scratch)
         session.connection.write(self.scratch.bytes)
         self.state.counters.bytesOut &+= self.scratch.count
+    }
+
+    /// Away changes go only to IRC clients that asked for them (`away-notify`); rare enough that the
+    /// per-recipient check costs nothing that matters.
+    private func fanOutToAwayNotify(_ line: UnsafeRawBufferPointer, _ recipients: Recipients) -> Int {
+        var delivered = 0
+        for client in recipients.clients where client != recipients.excluded {
+            guard let session = self.table.session(client) as? IRCSession,
+                session.front.capabilities.contains(.awayNotify)
+            else { continue }
+            session.connection.enqueue(line)
+            delivered += 1
+        }
+        self.state.counters.bytesOut &+= line.count &* delivered
+        return delivered
     }
 
     /// The fan-out loop: no dynamic call, no reference counting per recipient.

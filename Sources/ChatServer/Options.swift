@@ -1,4 +1,5 @@
 // Options: the switchboard command line, parsed into a value with one clear error per mistake.
+import Glibc
 
 /// Everything the command line sets.
 struct Options {
@@ -7,6 +8,13 @@ struct Options {
     var host = "127.0.0.1"
     var port = 9999
     var unixPath: String?
+    /// 0 disables the IRC listener.
+    var ircPort = 6667
+    var ircUnixPath: String?
+    var ircPassword: String?
+    /// The lines of --motd FILE, read when the flags are parsed.
+    var motd: [String]?
+    var serverName = "switchboard.local"
     /// nil: derived from the open-files limit at start-up.
     var maxConnections: Int?
     var maxLine = 4096
@@ -21,12 +29,18 @@ struct Options {
     static let usage = """
         Usage: switchboard [options]
 
-        A line-chat server. Connect with `nc 127.0.0.1 9999` and type; /help lists commands.
+        A chat server. Connect with `nc 127.0.0.1 9999` and type (/help lists commands), or point an
+        IRC client at 127.0.0.1 port 6667: both see the same rooms (#lobby is the room lobby).
 
         Options:
           --host H              address to listen on (default 127.0.0.1; ::1 or 0.0.0.0 to widen)
           --port P              TCP port, 0 picks a free one (default 9999)
           --unix PATH           also listen on a Unix-domain socket at PATH
+          --irc-port P          IRC port on the same --host, 0 = no IRC over TCP (default 6667)
+          --irc-unix PATH       also serve IRC on a Unix-domain socket at PATH
+          --irc-password PW     IRC clients must send PASS PW to register
+          --motd FILE           IRC message of the day, one line per line of FILE (default: none, 422)
+          --server-name NAME    the IRC server name (default switchboard.local)
           --max-connections N   clients at most; more get ERR server-full (default: open-files limit - 64)
           --max-line BYTES      longest line accepted, newline excluded (default 4096)
           --max-outbuf BYTES    output queued for one client before it is dropped as a slow
@@ -94,6 +108,32 @@ struct Options {
             case "--unix":
                 guard let path = value(), !path.isEmpty else { return .exit(message: "--unix needs a path", status: 2) }
                 options.unixPath = path
+            case "--irc-port":
+                set(number(0...65535)) { options.ircPort = $0 }
+            case "--irc-unix":
+                guard let path = value(), !path.isEmpty else { return .exit(message: "--irc-unix needs a path", status: 2) }
+                options.ircUnixPath = path
+            case "--irc-password":
+                guard let password = value(), !password.isEmpty, !password.contains(" ") else {
+                    return .exit(message: "--irc-password needs a value without spaces", status: 2)
+                }
+                options.ircPassword = password
+            case "--motd":
+                guard let path = value(), !path.isEmpty else { return .exit(message: "--motd needs a file", status: 2) }
+                guard let text = readTextFile(path, limit: 64 << 10) else {
+                    return .exit(message: "--motd: cannot read '\(path)' (or it is over 64 KiB)", status: 2)
+                }
+                options.motd = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                    String($0.hasSuffix("\r") ? $0.dropLast() : $0)
+                }
+                if options.motd?.last == "" { options.motd?.removeLast() }
+            case "--server-name":
+                guard let name = value(), !name.isEmpty, name.contains("."),
+                    name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") })
+                else {
+                    return .exit(message: "--server-name needs a host-like name with a dot, e.g. irc.example.org", status: 2)
+                }
+                options.serverName = name
             case "--max-connections":
                 set(number(1...10_000_000)) { options.maxConnections = $0 }
             case "--max-line":
@@ -123,4 +163,22 @@ struct Options {
         }
         return .run(options)
     }
+}
+
+/// The contents of a small text file, or nil if it cannot be read or exceeds `limit` bytes.
+func readTextFile(_ path: String, limit: Int) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { return nil }
+        if n == 0 { break }
+        bytes += chunk[..<n]
+        if bytes.count > limit { return nil }
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }

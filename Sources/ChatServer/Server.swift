@@ -1,6 +1,8 @@
 // Server: glue from Reactor connections to ChatState; limits, logging and graceful shutdown.
 import ChatCore
+import Codec
 import Glibc
+import IRCFrontEnd
 import LineProtocol
 import Reactor
 
@@ -18,6 +20,16 @@ final class Server {
     private var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
     private let slowConsumerLine: [UInt8]
+    private let ircServerFullLine: [UInt8]
+    private let ircSlowConsumerLine: [UInt8]
+    /// What the IRC front end says about this server.
+    let ircConfig: IRCServerConfig
+    /// Wall-clock milliseconds since the epoch, for IRC's `server-time` and channel creation times.
+    let wallClock: () -> Int64 = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
     private let rejecter = Rejecter()
     private var shuttingDown = false
     private var statsTimer: Reactor.Timer?
@@ -38,6 +50,17 @@ final class Server {
         self.delivery.state = self.state
         self.serverFullLine = LineEncoder.lines(for: .error(.serverFull))
         self.slowConsumerLine = LineEncoder.lines(for: .error(.slowConsumer(limit: options.maxOutbuf)))
+        self.ircConfig = IRCServerConfig(
+            serverName: options.serverName, version: Options.version.split(separator: " ").joined(separator: "-"),
+            created: IRCTime.format(self.wallClock()), password: options.ircPassword, motd: options.motd)
+        let encoder = IRCEventEncoder(config: self.ircConfig, state: self.state, wallClock: self.wallClock)
+        self.delivery.ircEncoder = encoder
+        var line = EncodeBuffer(capacity: 128)
+        encoder.encode(.error(.serverFull), tagged: false, recipient: nil, into: &line)
+        self.ircServerFullLine = line.array
+        line.removeAll()
+        encoder.encode(.error(.slowConsumer(limit: options.maxOutbuf)), tagged: false, recipient: nil, into: &line)
+        self.ircSlowConsumerLine = line.array
     }
 
     /// Binds every listener. Throws with a message naming the address.
@@ -48,22 +71,39 @@ final class Server {
         } catch {
             throw StartError("--host: \(error)")
         }
-        try listen(on: tcp)
+        try listen(on: tcp, .line)
         if let path = options.unixPath {
-            let unix: SocketAddress
+            try listen(on: try unixAddress(path, flag: "--unix"), .line)
+        }
+        if options.ircPort != 0 {
             do {
-                unix = try SocketAddress(unixPath: path)
+                try listen(on: try SocketAddress(host: options.host, port: options.ircPort), .irc)
+            } catch let error as StartError {
+                throw error
             } catch {
-                throw StartError("--unix: \(error)")
+                throw StartError("--irc-port: \(error)")
             }
-            try listen(on: unix)
+        }
+        if let path = options.ircUnixPath {
+            try listen(on: try unixAddress(path, flag: "--irc-unix"), .irc)
         }
         statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
         log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
             + "(max \(maxConnections) connections)")
     }
 
-    private func listen(on address: SocketAddress) throws(StartError) {
+    private func unixAddress(_ path: String, flag: String) throws(StartError) -> SocketAddress {
+        do {
+            return try SocketAddress(unixPath: path)
+        } catch {
+            throw StartError("\(flag): \(error)")
+        }
+    }
+
+    /// Which front end a listener's connections speak.
+    enum WireProtocol { case line, irc }
+
+    private func listen(on address: SocketAddress, _ kind: WireProtocol) throws(StartError) {
         do {
             // The reactor's default 16 accepts per wakeup. Before presence lines were coalesced,
             // 32 saved server CPU in a connection storm (more arrivals shared each member's write)
@@ -72,7 +112,7 @@ final class Server {
                 backlog: 4096, acceptsPerWakeup: 16,
                 keepAlive: self.options.keepAlive ? ListenOptions.KeepAlive() : nil)
             let listener = try reactor.listen(on: address, options: options) { [unowned self] in
-                self.accepted($0)
+                self.accepted($0, kind)
             }
             listener.onError = { [unowned self] error in self.log(.warn, "accept on \(address): \(error)") }
             listeners.append(listener)
@@ -81,28 +121,48 @@ final class Server {
         }
     }
 
+    /// The host part of an IRC client's mask: its address, or `localhost` over a Unix socket.
+    private static func host(of connection: Connection) -> String {
+        guard let address = connection.remoteAddress, let host = address.host else { return "localhost" }
+        // A host starting with ':' would end an IRC source early; ircds write ::1 as 0::1.
+        return host.hasPrefix(":") ? "0" + host : host
+    }
+
     /// The TCP port actually bound (differs from --port 0).
     var tcpPort: Int? { listeners.first?.address.port }
 
     // MARK: Connections
 
-    private func accepted(_ connection: Connection) {
+    private func accepted(_ connection: Connection, _ kind: WireProtocol) {
         guard sessionCount < maxConnections else {
             connection.handler = rejecter
-            connection.write(serverFullLine)
+            connection.write(kind == .line ? serverFullLine : ircServerFullLine)
             connection.closeAfterFlush()
             log(.debug, "rejected fd \(connection.descriptor): server full")
             return
         }
         let id = delivery.table.allocate()
-        let session = LineSession(server: self, connection: connection, id: id)
+        let session: Session
+        switch kind {
+        case .line:
+            session = LineSession(server: self, connection: connection, id: id)
+            connection.overflowNotice = slowConsumerLine
+        case .irc:
+            session = IRCSession(server: self, connection: connection, id: id, host: Self.host(of: connection))
+            connection.overflowNotice = ircSlowConsumerLine
+        }
         delivery.table.attach(id, session: session, connection: connection)
         connection.handler = session
         connection.maxOutboundBytes = options.maxOutbuf
-        connection.overflowNotice = slowConsumerLine
         if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
-        state.connect(id, encoding: FrontEnd.line)
-        state.admit(id)
+        switch kind {
+        case .line:
+            state.connect(id, encoding: FrontEnd.line)
+            state.admit(id)
+        case .irc:
+            // Admitted by the IRC front end once NICK, USER (and CAP END) have arrived.
+            state.connect(id, encoding: FrontEnd.irc)
+        }
         if log.enabled(.debug) {
             log(.debug, "connected fd \(connection.descriptor) as \(state.nick(of: id) ?? "?") (\(id))")
         }

@@ -77,9 +77,13 @@ class Session: ConnectionHandler {
         }
     }
 
+    /// The connection is gone; subclasses cancel their own timers.
+    func closed() {}
+
     final func connection(_ connection: Connection, didCloseWith reason: CloseReason) {
         idleTimer?.cancel()
         throttle?.cancel()
+        closed()
         server.sessionClosed(self, reason: reason)
     }
 }

@@ -69,6 +69,19 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The address without its port (`127.0.0.1`, `::1`), or nil for a Unix-domain address.
+    public var host: String? {
+        switch kind {
+        case .ipv4, .ipv6:
+            let text = self.description
+            guard let colon = text.lastIndex(of: ":") else { return text }
+            let host = text[..<colon]
+            return host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : String(host)
+        case .unix:
+            return nil
+        }
+    }
+
     public var description: String {
         switch kind {
         case .ipv4(let address, let port):

@@ -1,0 +1,76 @@
+// IRCSession: an IRC connection: the IRC front end in front of ChatState, with a registration timeout.
+import ChatCore
+import Codec
+import IRCFrontEnd
+import Reactor
+
+/// An IRC session: each line goes to its ``IRCConnection``, which writes its own replies through
+/// this session (``IRCOutput``) and hands commands to ChatState.
+final class IRCSession: Session, IRCOutput {
+    private(set) var front: IRCConnection!
+    private var registrationTimer: Reactor.Timer?
+
+    init(server: Server, connection: Connection, id: ClientID, host: String) {
+        super.init(server: server, connection: connection, id: id, maxLineLength: IRCConnection.maxLineLength)
+        self.front = IRCConnection(
+            id: id, state: server.state, config: server.ircConfig, output: self, plain: FrontEnd.irc,
+            tagged: FrontEnd.ircTagged, host: host, wallClock: server.wallClock)
+        let timeout = server.ircConfig.registrationTimeoutMilliseconds
+        self.registrationTimer = connection.reactor.schedule(afterMilliseconds: timeout) { [unowned self] in
+            guard !self.front.isRegistered, self.connection.isOpen else { return }
+            self.ending = .idleTimeout
+            self.write { buffer in
+                IRCErrorLine.closing("Registration timed out", into: &buffer)
+            }
+            self.connection.closeAfterFlush()
+        }
+    }
+
+    override func handle(line: UnsafeRawBufferPointer) {
+        self.front.handle(line: line)
+        if self.front.isRegistered, let timer = self.registrationTimer {
+            timer.cancel()
+            self.registrationTimer = nil
+        }
+    }
+
+    override func lineTooLong() {
+        self.front.lineTooLong()
+    }
+
+    override func farewell(_ error: ChatError?, bye reason: String?) {
+        self.write { buffer in
+            if let error {
+                self.server.delivery.ircEncoder.encode(.error(error), tagged: false, recipient: self.id, into: &buffer)
+            } else if let reason {
+                IRCErrorLine.closing(reason, into: &buffer)
+            }
+        }
+    }
+
+    override func closed() {
+        self.registrationTimer?.cancel()
+    }
+
+    // MARK: IRCOutput
+
+    func write(_ body: (inout EncodeBuffer) -> Void) {
+        self.server.delivery.reply(to: self, body)
+    }
+
+    func setEncoding(_ encoding: Encoding) {
+        self.server.state.setEncoding(self.id, encoding)
+    }
+
+    func close() {
+        self.ending = .quit
+        self.connection.closeAfterFlush()
+    }
+}
+
+/// `ERROR :Closing link: (why)`, the last line a closing IRC client gets.
+enum IRCErrorLine {
+    static func closing(_ why: String, into buffer: inout EncodeBuffer) {
+        buffer.append(string: "ERROR :Closing link: (\(why))\r\n")
+    }
+}

@@ -1,0 +1,207 @@
+// IRCEventEncoder: renders ChatCore's events as IRC lines, once per encoding (plain or tagged).
+
+import ChatCore
+import Codec
+import IRCProtocol
+
+/// Renders ``ChatEvent``s for IRC clients.
+///
+/// One instance serves the whole server. An event is rendered once per call, for every recipient
+/// of one encoding: IRC clients that negotiated `message-tags` or `server-time` are a partition of
+/// their own (``tagged``), so the `time` tag costs no per-recipient branch. Sources are
+/// `nick!user@host`, looked up through ChatState while rendering; a client from another front end
+/// (no IRC identity) shows as `nick!line@line`.
+public final class IRCEventEncoder {
+    let config: IRCServerConfig
+    unowned(unsafe) let state: ChatState
+    /// Wall-clock milliseconds since the epoch, for `server-time`.
+    let wallClock: () -> Int64
+    private var serverName: [UInt8]
+    private var prefix = EncodeBuffer(capacity: 128)
+
+    public init(config: IRCServerConfig, state: ChatState, wallClock: @escaping () -> Int64) {
+        self.config = config
+        self.state = state
+        self.wallClock = wallClock
+        self.serverName = Array(config.serverName.utf8)
+    }
+
+    /// Appends the line(s) for `event` to `buffer`, for recipients of one encoding.
+    ///
+    /// - Parameters:
+    ///   - tagged: The recipients negotiated message tags: add `time`.
+    ///   - recipient: The one recipient of a reply or error (its nick fills numerics), if single.
+    public func encode(_ event: ChatEvent, tagged: Bool, recipient: ClientID?, into buffer: inout EncodeBuffer) {
+        switch event {
+        case .message(let kind, let room, let from, let text):
+            var line = self.start(tagged: tagged, source: from, into: &buffer)
+            line.command(kind == .notice ? "NOTICE" : "PRIVMSG", into: &buffer)
+            self.channel(room, line: &line, into: &buffer)
+            self.text(kind, text, line: &line, into: &buffer)
+            line.finish(into: &buffer)
+        case .privateMessage(let kind, let from, let to, let text):
+            var line = self.start(tagged: tagged, source: from, into: &buffer)
+            line.command(kind == .notice ? "NOTICE" : "PRIVMSG", into: &buffer)
+            to.withBytes { line.param($0, into: &buffer) }
+            self.text(kind, text, line: &line, into: &buffer)
+            line.finish(into: &buffer)
+        case .joined(let room, let nick):
+            var line = self.start(tagged: tagged, source: nick, into: &buffer)
+            line.command("JOIN", into: &buffer)
+            self.channel(room, line: &line, into: &buffer, last: true)
+            line.finish(into: &buffer)
+        case .parted(let room, let nick, let reason):
+            var line = self.start(tagged: tagged, source: nick, into: &buffer)
+            line.command("PART", into: &buffer)
+            if reason.isEmpty {
+                self.channel(room, line: &line, into: &buffer, last: true)
+            } else {
+                self.channel(room, line: &line, into: &buffer)
+                line.lastParam(reason, into: &buffer)
+            }
+            line.finish(into: &buffer)
+        case .quit(let nick, let reason, _):
+            var line = self.start(tagged: tagged, source: nick, into: &buffer)
+            line.command("QUIT", into: &buffer)
+            if reason.isEmpty {
+                line.lastParam("Quit", alwaysTrailing: true, into: &buffer)
+            } else {
+                line.lastParam(string: "Quit: " + String(decoding: reason, as: UTF8.self), into: &buffer)
+            }
+            line.finish(into: &buffer)
+        case .renamed(let old, let new):
+            // The identity is found under the new nick: the rename has happened.
+            var line = self.start(tagged: tagged, source: old, identityOf: new, into: &buffer)
+            line.command("NICK", into: &buffer)
+            new.withBytes { line.lastParam($0, into: &buffer) }
+            line.finish(into: &buffer)
+        case .awayChanged(let nick, let message):
+            var line = self.start(tagged: tagged, source: nick, into: &buffer)
+            line.command("AWAY", into: &buffer)
+            if !message.isEmpty { line.lastParam(message, into: &buffer) }
+            line.finish(into: &buffer)
+        case .welcome(let nick, _):
+            self.welcome(nick, into: &buffer)
+        case .error(let error):
+            self.error(error, recipient: recipient, into: &buffer)
+        case .bye(let reason):
+            let why = reason.isEmpty ? "Client Quit" : String(decoding: reason, as: UTF8.self)
+            IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
+        case .roomList, .memberList, .statistics:
+            // The IRC front end answers LIST, NAMES and WHO from ChatState's queries, in IRC's
+            // own numerics; it never asks for these.
+            break
+        }
+    }
+
+    /// The numerics of a completed registration: 001 to 005.
+    private func welcome(_ nick: Name, into buffer: inout EncodeBuffer) {
+        let me = nick.string
+        let server = self.config.serverName
+        let identity = self.state.client(named: nick).flatMap { self.state.identity(of: $0) }
+        let mask = "\(me)!\(identity?.user ?? "line")@\(identity?.host ?? "line")"
+        IRCEncoder.numeric(1, server: server, target: me, ["Welcome to the \(self.config.network) IRC network, \(mask)"], alwaysTrailing: true, into: &buffer)
+        IRCEncoder.numeric(2, server: server, target: me, ["Your host is \(server), running version \(self.config.version)"], alwaysTrailing: true, into: &buffer)
+        IRCEncoder.numeric(3, server: server, target: me, ["This server was created \(self.config.created)"], alwaysTrailing: true, into: &buffer)
+        IRCEncoder.numeric(4, server: server, target: me, [server, self.config.version, "iow", "nt"], into: &buffer)
+        let tokens = self.config.isupport
+        var start = 0
+        while start < tokens.count {
+            let chunk = Array(tokens[start..<min(start + 12, tokens.count)])
+            IRCEncoder.numeric(5, server: server, target: me, chunk + ["are supported by this server"], alwaysTrailing: true, into: &buffer)
+            start += 12
+        }
+    }
+
+    /// A failure as its numeric (or `ERROR` for the glue's closing reasons).
+    private func error(_ error: ChatError, recipient: ClientID?, into buffer: inout EncodeBuffer) {
+        let server = self.config.serverName
+        let me = recipient.flatMap { self.state.nickName(of: $0)?.string } ?? "*"
+        func numeric(_ code: Int, _ params: [String]) {
+            IRCEncoder.numeric(code, server: server, target: me, params, alwaysTrailing: true, into: &buffer)
+        }
+        func closing(_ why: String) {
+            IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
+        }
+        switch error {
+        case .badName(.nick): numeric(432, ["*", "Erroneous nickname"])
+        case .badName(.recipient): numeric(401, ["*", "No such nick/channel"])
+        case .badName(.room): numeric(403, ["*", "No such channel"])
+        case .nickTaken(let name): numeric(433, [name.string, "Nickname is already in use"])
+        case .noSuchNick(let raw): numeric(401, [String(decoding: raw, as: UTF8.self), "No such nick/channel"])
+        case .missingText: numeric(412, ["No text to send"])
+        case .notInRoom(let raw): numeric(442, ["#" + String(decoding: raw, as: UTF8.self), "You're not on that channel"])
+        case .notRegistered: numeric(451, ["You have not registered"])
+        case .lineTooLong: numeric(417, ["Input line was too long"])
+        case .badLine:
+            IRCEncoder.encode(source: server, command: "NOTICE", params: [me, "A line contained a NUL byte and was ignored"], into: &buffer)
+        case .unknownCommand(let word):
+            let shown = String(decoding: word.prefix(32), as: UTF8.self)
+            numeric(421, [shown.isEmpty ? "*" : shown, "Unknown command"])
+        case .serverFull: closing("Server full, try later")
+        case .slowConsumer: closing("SendQ exceeded")
+        case .idleTimeout(let seconds): closing("Ping timeout: \(seconds) seconds")
+        }
+    }
+
+    // MARK: Parts
+
+    /// Starts a line: the `time` tag when tagged, then `:nick!user@host`.
+    private func start(
+        tagged: Bool, source nick: Name, identityOf owner: Name? = nil, into buffer: inout EncodeBuffer
+    ) -> IRCLineWriter {
+        var line = IRCLineWriter(buffer)
+        if tagged {
+            _ = line.tag("time", string: IRCTime.format(self.wallClock()), into: &buffer)
+        }
+        self.prefix.removeAll()
+        nick.withBytes { self.prefix.append($0) }
+        let identity = self.state.client(named: owner ?? nick).flatMap { self.state.identity(of: $0) }
+        self.prefix.append(byte: UInt8(ascii: "!"))
+        self.prefix.append(string: identity?.user ?? "line")
+        self.prefix.append(byte: UInt8(ascii: "@"))
+        self.prefix.append(string: identity?.host ?? "line")
+        line.source(self.prefix.bytes, into: &buffer)
+        return line
+    }
+
+    private func channel(_ room: Name, line: inout IRCLineWriter, into buffer: inout EncodeBuffer, last: Bool = false) {
+        self.prefix.removeAll()
+        self.prefix.append(byte: UInt8(ascii: "#"))
+        room.withBytes { self.prefix.append($0) }
+        if last { line.lastParam(self.prefix.bytes, into: &buffer) } else { line.param(self.prefix.bytes, into: &buffer) }
+    }
+
+    private func text(_ kind: MessageKind, _ text: WireText, line: inout IRCLineWriter, into buffer: inout EncodeBuffer) {
+        if kind == .action {
+            line.ctcp("ACTION", text: text, into: &buffer)
+        } else {
+            line.lastParam(text, into: &buffer)
+        }
+    }
+}
+
+/// `server-time`'s `time` tag: UTC to the millisecond, by hand (no Foundation).
+public enum IRCTime {
+    /// `YYYY-MM-DDThh:mm:ss.sssZ` for `milliseconds` since the Unix epoch.
+    public static func format(_ milliseconds: Int64) -> String {
+        let days = Int(milliseconds.quotientAndRemainder(dividingBy: 86_400_000).quotient)
+        let inDay = Int(milliseconds - Int64(days) * 86_400_000)
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(inDay / 3_600_000, 2)):"
+            + "\(pad(inDay / 60_000 % 60, 2)):\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
+    }
+}
