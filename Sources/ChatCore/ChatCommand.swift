@@ -30,9 +30,10 @@ public enum ChatCommand {
     case send(MessageKind, text: WireText, to: MessageTarget)
     /// Take the nick `name`. Allowed before admission, while a front end registers the client.
     case rename(to: WireText)
-    /// Enter the room `name`, creating it if needed; with `leavingOthers`, leave every other room
-    /// first, so the join is a move.
-    case join(room: WireText, leavingOthers: Bool)
+    /// Enter the room `name`, creating it if needed (the creator becomes its operator); with
+    /// `leavingOthers`, leave every other room first, so the join is a move. `key` answers a room
+    /// with a key.
+    case join(room: WireText, leavingOthers: Bool, key: WireText? = nil)
     /// Leave the room `name`.
     case part(room: WireText, reason: WireText)
     /// List every room with its member count.
@@ -41,6 +42,14 @@ public enum ChatCommand {
     case listMembers(room: WireText?)
     /// Report the server's counters.
     case stats
+    /// Set the topic of a room the client is in (an operator's right while the topic is locked).
+    case setTopic(room: WireText, text: WireText)
+    /// Change a room's modes, member statuses or bans (an operator's right).
+    case setModes(room: WireText, changes: [RoomModeChange])
+    /// Put the member `nick` out of the room (an operator's right).
+    case kick(room: WireText, nick: WireText, reason: WireText)
+    /// Let `nick` into the room even if it is invite-only or bans it.
+    case invite(nick: WireText, room: WireText)
     /// Mark the client away with `message`, or present again when it is empty. Everyone sharing a
     /// room with it hears ``ChatEvent/awayChanged(nick:message:)``.
     case away(message: WireText)

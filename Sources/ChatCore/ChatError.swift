@@ -27,6 +27,16 @@ public enum ChatError {
     case notInRoom(WireText)
     /// The client has not completed registration yet.
     case notRegistered
+    /// The request needs operator status in `room`.
+    case notOperator(room: Name)
+    /// The room refused the client: invite-only, a wrong key, full, or a ban.
+    case cannotJoin(room: Name, JoinRefusal)
+    /// The client may not speak in `room` (moderated, and it has no voice; or it is not a member).
+    case cannotSend(room: Name)
+    /// `nick` (as sent) is not a member of `room`.
+    case userNotInRoom(nick: WireText, room: Name)
+    /// `nick` is already in `room`.
+    case alreadyInRoom(nick: Name, room: Name)
 
     /// A line or message exceeded `limit` bytes and was discarded. The connection stays open.
     case lineTooLong(limit: Int)

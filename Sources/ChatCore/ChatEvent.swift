@@ -23,6 +23,14 @@ public enum ChatEvent {
     case quit(nick: Name, reason: WireText, room: Name)
     /// `old` is now called `new` (possibly the recipient itself).
     case renamed(old: Name, new: Name)
+    /// `by` set the topic of `room` to `text` (empty: cleared). To the room, the setter included.
+    case topicChanged(room: Name, by: Name, text: WireText)
+    /// `by` changed modes of `room`; `changes` lists what was applied, in order. To the room.
+    case modeChanged(room: Name, by: Name, changes: [RoomModeChange])
+    /// `by` put `nick` out of `room`. To the room, the kicked member included.
+    case kicked(room: Name, nick: Name, by: Name, reason: WireText)
+    /// `by` invited `nick` into `room`: to the invitee, and to the inviter as confirmation.
+    case invited(room: Name, nick: Name, by: Name)
     /// `nick` went away with `message`, or came back when it is empty. Presence, to its peers.
     case awayChanged(nick: Name, message: WireText)
     /// The answer to ``ChatCommand/listRooms``, ordered by name ignoring case.
@@ -42,7 +50,7 @@ public enum ChatEvent {
     @inlinable
     public var isPresence: Bool {
         switch self {
-        case .joined, .parted, .quit, .renamed, .awayChanged: return true
+        case .joined, .parted, .quit, .renamed, .awayChanged, .kicked: return true
         default: return false
         }
     }

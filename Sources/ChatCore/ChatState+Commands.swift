@@ -9,8 +9,16 @@ extension ChatState {
             self.send(kind, text, to: target, from: id, client)
         case .rename(let name):
             self.rename(id, client, to: name)
-        case .join(let name, let leavingOthers):
-            self.join(id, client, name, leavingOthers: leavingOthers)
+        case .join(let name, let leavingOthers, let key):
+            self.join(id, client, name, leavingOthers: leavingOthers, key: key)
+        case .setTopic(let room, let text):
+            self.setTopic(id, client, room, text)
+        case .setModes(let room, let changes):
+            self.setModes(id, client, room, changes)
+        case .kick(let room, let nick, let reason):
+            self.kick(id, client, room, nick, reason: reason)
+        case .invite(let nick, let room):
+            self.invite(id, client, nick, room)
         case .part(let name, let reason):
             self.part(id, client, name, reason: reason)
         case .listRooms:
@@ -96,12 +104,16 @@ extension ChatState {
     /// each departure).
     ///
     /// Joining a room you are in (ignoring case) changes nothing there and confirms it to you alone.
-    private func join(_ id: ClientID, _ client: Client, _ raw: WireText, leavingOthers: Bool) {
+    private func join(_ id: ClientID, _ client: Client, _ raw: WireText, leavingOthers: Bool, key: WireText?) {
         guard let name = Name(raw) else {
             self.deliver(.error(.badName(.room)), to: id, client)
             return
         }
         let existing = self.rooms.find(name.key)
+        if let existing, !client.isMember(of: existing), let refusal = self.refusal(of: id, client, into: existing, key: key) {
+            self.deliver(.error(.cannotJoin(room: existing.name, refusal)), to: id, client)
+            return
+        }
         if leavingOthers {
             while let room = client.firstRoom(otherThan: existing) {
                 self.leave(id, client, room: room, reason: WireText(start: nil, count: 0), tellLeaver: true)

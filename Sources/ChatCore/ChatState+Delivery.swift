@@ -103,7 +103,14 @@ extension ChatState {
 
     /// Puts a client into the room named `name` (creating it), then announces the arrival.
     func enter(_ id: ClientID, _ client: Client, into name: Name) {
+        let isNew = self.rooms.find(name.key) == nil
         let room = self.rooms.findOrCreate(name)
+        if isNew {
+            // Whoever creates a room runs it.
+            room.settings.ops.insert(id)
+            room.settings.createdAt = self.wallClock()
+        }
+        room.settings.invited.remove(id)
         client.joined(room, slot: room.add(id, encoding: client.encoding))
         self.announce(.joined(room: room.name, nick: client.nick), in: room, by: id, client)
     }
@@ -122,6 +129,7 @@ extension ChatState {
 
     /// Takes the client out of `room` without a word, and deletes the room if it is now empty.
     func removeMember(_ id: ClientID, _ client: Client, from room: Room) {
+        room.settings.forget(id)
         self.detach(id, client, from: room)
         if room.isEmpty {
             self.rooms.remove(room)

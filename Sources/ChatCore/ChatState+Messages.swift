@@ -21,7 +21,7 @@ extension ChatState {
                 self.deliver(.error(.badName(.room)), to: id, client)
                 return
             }
-            guard let named = self.rooms.find(key), client.isMember(of: named) else {
+            guard let named = self.rooms.find(key), client.isMember(of: named) || !named.settings.noOutsideMessages else {
                 self.deliver(.error(.notInRoom(raw)), to: id, client)
                 return
             }
@@ -32,6 +32,10 @@ extension ChatState {
         }
         guard !text.isEmpty else {
             self.deliver(.error(.missingText(kind, private: false)), to: id, client)
+            return
+        }
+        if room.settings.moderated && room.settings.status(of: id).isEmpty {
+            self.deliver(.error(.cannotSend(room: room.name)), to: id, client)
             return
         }
         let delivered = self.deliver(

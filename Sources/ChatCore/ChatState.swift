@@ -45,6 +45,9 @@ public final class ChatState {
     let clock: () -> Int64
     /// The clock reading at creation, for the uptime.
     let startedAt: Int64
+    /// Wall-clock seconds since the Unix epoch, for topic and room creation times. The glue sets it;
+    /// by default it is the monotonic clock, which keeps tests deterministic.
+    public var wallClock: () -> Int64
     /// Where every event goes. Unowned: the glue owns both and the sink outlives the state.
     unowned(unsafe) let sink: any ChatSink
 
@@ -80,6 +83,7 @@ public final class ChatState {
         self.lobby = lobby
         self.clock = clock
         self.startedAt = clock()
+        self.wallClock = { clock() / 1000 }
         self.sink = sink
     }
 
@@ -119,6 +123,7 @@ public final class ChatState {
             client.hasNick = true
         }
         client.isAdmitted = true
+        client.isLobbyBound = joiningLobby
         // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`.
         let lobby = joiningLobby ? self.rooms.findOrCreate(self.lobby) : nil
         self.deliver(.welcome(nick: client.nick, room: lobby?.name), to: id, client)

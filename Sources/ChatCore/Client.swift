@@ -29,6 +29,7 @@ final class Client {
     private static let admittedFlag: UInt8 = 1
     private static let quitFlag: UInt8 = 2
     private static let nickFlag: UInt8 = 4
+    private static let lobbyBoundFlag: UInt8 = 8
 
     init(encoding: Encoding) {
         self.nick = Name.placeholder
@@ -51,6 +52,13 @@ final class Client {
     var hasNick: Bool {
         get { self.flags & Self.nickFlag != 0 }
         set { self.set(Self.nickFlag, newValue) }
+    }
+
+    /// Admitted into the lobby: its front end expects it always to be in a room (the line
+    /// protocol), so losing its last room otherwise (a kick) puts it back in the lobby.
+    var isLobbyBound: Bool {
+        get { self.flags & Self.lobbyBoundFlag != 0 }
+        set { self.set(Self.lobbyBoundFlag, newValue) }
     }
 
     private func set(_ flag: UInt8, _ on: Bool) {

@@ -14,6 +14,8 @@ final class Room {
     private(set) var partitions: ContiguousArray<ContiguousArray<ClientID>> = []
     /// Members over all partitions.
     private(set) var count = 0
+    /// Topic, modes, operators, bans and invitations.
+    let settings = RoomSettings()
 
     init(name: Name) {
         self.name = name

@@ -80,6 +80,45 @@ public final class IRCEventEncoder {
             line.command("AWAY", into: &buffer)
             if !message.isEmpty { line.lastParam(message, into: &buffer) }
             line.finish(into: &buffer)
+        case .topicChanged(let room, let by, let text):
+            var line = self.start(tagged: tagged, source: by, into: &buffer)
+            line.command("TOPIC", into: &buffer)
+            self.channel(room, line: &line, into: &buffer)
+            line.lastParam(text, alwaysTrailing: true, into: &buffer)
+            line.finish(into: &buffer)
+        case .modeChanged(let room, let by, let changes):
+            var line = self.start(tagged: tagged, source: by, into: &buffer)
+            line.command("MODE", into: &buffer)
+            self.channel(room, line: &line, into: &buffer)
+            let (modes, arguments) = IRCModes.render(changes)
+            if arguments.isEmpty {
+                line.lastParam(string: modes, into: &buffer)
+            } else {
+                line.param(string: modes, into: &buffer)
+                for argument in arguments.dropLast() { line.param(string: argument, into: &buffer) }
+                line.lastParam(string: arguments.last!, into: &buffer)
+            }
+            line.finish(into: &buffer)
+        case .kicked(let room, let nick, let by, let reason):
+            var line = self.start(tagged: tagged, source: by, into: &buffer)
+            line.command("KICK", into: &buffer)
+            self.channel(room, line: &line, into: &buffer)
+            nick.withBytes { line.param($0, into: &buffer) }
+            if reason.isEmpty { nick.withBytes { line.lastParam($0, alwaysTrailing: true, into: &buffer) } } else {
+                line.lastParam(reason, alwaysTrailing: true, into: &buffer)
+            }
+            line.finish(into: &buffer)
+        case .invited(let room, let nick, let by):
+            if let recipient, self.state.nickName(of: recipient)?.key == by.key && by.key != nick.key {
+                // The inviter's confirmation.
+                IRCEncoder.numeric(341, server: self.config.serverName, target: by.string, [nick.string, "#" + room.string], into: &buffer)
+            } else {
+                var line = self.start(tagged: tagged, source: by, into: &buffer)
+                line.command("INVITE", into: &buffer)
+                nick.withBytes { line.param($0, into: &buffer) }
+                self.channel(room, line: &line, into: &buffer, last: true)
+                line.finish(into: &buffer)
+            }
         case .welcome(let nick, _):
             self.welcome(nick, into: &buffer)
         case .error(let error):
@@ -132,6 +171,18 @@ public final class IRCEventEncoder {
         case .missingText: numeric(412, ["No text to send"])
         case .notInRoom(let raw): numeric(442, ["#" + String(decoding: raw, as: UTF8.self), "You're not on that channel"])
         case .notRegistered: numeric(451, ["You have not registered"])
+        case .notOperator(let room): numeric(482, ["#" + room.string, "You're not channel operator"])
+        case .cannotJoin(let room, let refusal):
+            switch refusal {
+            case .inviteOnly: numeric(473, ["#" + room.string, "Cannot join channel (+i)"])
+            case .badKey: numeric(475, ["#" + room.string, "Cannot join channel (+k)"])
+            case .full: numeric(471, ["#" + room.string, "Cannot join channel (+l)"])
+            case .banned: numeric(474, ["#" + room.string, "Cannot join channel (+b)"])
+            }
+        case .cannotSend(let room): numeric(404, ["#" + room.string, "Cannot send to channel"])
+        case .userNotInRoom(let nick, let room):
+            numeric(441, [String(decoding: nick.prefix(64), as: UTF8.self), "#" + room.string, "They aren't on that channel"])
+        case .alreadyInRoom(let nick, let room): numeric(443, [nick.string, "#" + room.string, "is already on channel"])
         case .lineTooLong: numeric(417, ["Input line was too long"])
         case .badLine:
             IRCEncoder.encode(source: server, command: "NOTICE", params: [me, "A line contained a NUL byte and was ignored"], into: &buffer)
@@ -203,5 +254,51 @@ public enum IRCTime {
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(inDay / 3_600_000, 2)):"
             + "\(pad(inDay / 60_000 % 60, 2)):\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
+    }
+}
+
+/// Channel mode letters: IRC's spelling of ``RoomMode``.
+public enum IRCModes {
+    public static func letter(_ mode: RoomMode) -> Character {
+        switch mode {
+        case .inviteOnly: "i"
+        case .key: "k"
+        case .limit: "l"
+        case .moderated: "m"
+        case .noOutsideMessages: "n"
+        case .topicLocked: "t"
+        case .ban: "b"
+        case .op: "o"
+        case .voice: "v"
+        }
+    }
+
+    public static func mode(_ letter: Character) -> RoomMode? {
+        RoomMode.allCases.first { Self.letter($0) == letter }
+    }
+
+    /// Whether the mode takes an argument when set (`adding`) or unset.
+    public static func takesArgument(_ mode: RoomMode, adding: Bool) -> Bool {
+        switch mode {
+        case .key, .ban, .op, .voice: true
+        case .limit: adding
+        default: false
+        }
+    }
+
+    /// `+nt-k` and its arguments, in order.
+    public static func render(_ changes: [RoomModeChange]) -> (String, [String]) {
+        var modes = ""
+        var arguments: [String] = []
+        var sign: Bool?
+        for change in changes {
+            if sign != change.adding {
+                modes.append(change.adding ? "+" : "-")
+                sign = change.adding
+            }
+            modes.append(Self.letter(change.mode))
+            if let argument = change.argument { arguments.append(argument) }
+        }
+        return (modes, arguments)
     }
 }

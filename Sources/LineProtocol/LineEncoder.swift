@@ -57,9 +57,27 @@ public enum LineEncoder {
             buffer.append(byte: ASCII.newline)
         case .renamed(let old, let new):
             self.line("NICK", old, new, into: &buffer)
-        case .awayChanged:
-            // Protocol v1 has no away state: nothing to say.
+        case .awayChanged, .topicChanged, .modeChanged:
+            // Protocol v1 has no away state, topics or modes: nothing to say.
             break
+        case .kicked(let room, let nick, let by, let reason):
+            // A kick reads as a departure whose reason says who and why.
+            buffer.append("PART")
+            self.appendField(room, to: &buffer)
+            self.appendField(nick, to: &buffer)
+            buffer.append(" kicked by")
+            self.appendField(by, to: &buffer)
+            if !reason.isEmpty {
+                buffer.append(":")
+                self.appendField(reason, to: &buffer)
+            }
+            buffer.append(byte: ASCII.newline)
+        case .invited(let room, _, let by):
+            buffer.append("PRIV")
+            self.appendField(by, to: &buffer)
+            buffer.append(" invites you to /join")
+            self.appendField(room, to: &buffer)
+            buffer.append(byte: ASCII.newline)
         case .roomList(let rooms):
             for room in rooms {
                 buffer.append("ROOM")
@@ -168,6 +186,20 @@ public enum LineEncoder {
         case .notInRoom(let room):
             buffer.append(string: "you are not in \(String(decoding: room, as: UTF8.self))")
         case .notRegistered: buffer.append("registration is not complete")
+        case .notOperator(let room): buffer.append(string: "you are not an operator of \(room.string)")
+        case .cannotJoin(let room, let refusal):
+            let why: String
+            switch refusal {
+            case .inviteOnly: why = "is invite-only"
+            case .badKey: why = "needs a key"
+            case .full: why = "is full"
+            case .banned: why = "bans you"
+            }
+            buffer.append(string: "\(room.string) \(why)")
+        case .cannotSend(let room): buffer.append(string: "\(room.string) is moderated: only operators and voiced members speak")
+        case .userNotInRoom(let nick, let room):
+            buffer.append(string: "\(String(decoding: nick, as: UTF8.self)) is not in \(room.string)")
+        case .alreadyInRoom(let nick, let room): buffer.append(string: "\(nick.string) is already in \(room.string)")
         case .lineTooLong(let limit): buffer.append(string: "lines are limited to \(limit) bytes; the line was discarded")
         case .badLine: buffer.append("line contains a NUL byte")
         case .unknownCommand(let word):

@@ -23,6 +23,14 @@ public enum LineErrorCode: String, Sendable, CaseIterable {
     case notInRoom = "not-in-room"
     /// Registration is not complete (not reachable from line protocol v1, which admits at once).
     case notRegistered = "not-registered"
+    /// The room refused `/join`: invite-only, a key, full, or a ban (set by IRC operators).
+    case cannotJoin = "cannot-join"
+    /// The room is moderated and the client has no voice.
+    case cannotSend = "cannot-send"
+    /// An operator's request from a client that is not one (not reachable from line protocol v1).
+    case notOperator = "not-operator"
+    /// The nick is already in the room (not reachable from line protocol v1).
+    case alreadyInRoom = "already-in-room"
     /// The server is at its connection limit (sent by the glue before closing).
     case serverFull = "server-full"
     /// The client did not read its output fast enough (sent by the glue before closing).
@@ -37,7 +45,11 @@ public enum LineErrorCode: String, Sendable, CaseIterable {
         case .nickTaken: self = .nickTaken
         case .noSuchNick: self = .noSuchNick
         case .missingText, .badLine: self = .badLine
-        case .notInRoom: self = .notInRoom
+        case .notInRoom, .userNotInRoom: self = .notInRoom
+        case .cannotJoin: self = .cannotJoin
+        case .cannotSend: self = .cannotSend
+        case .notOperator: self = .notOperator
+        case .alreadyInRoom: self = .alreadyInRoom
         case .notRegistered: self = .notRegistered
         case .lineTooLong: self = .lineTooLong
         case .unknownCommand: self = .unknownCommand

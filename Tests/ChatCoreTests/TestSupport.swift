@@ -212,6 +212,11 @@ func describe(_ error: ChatError) -> String {
     case .serverFull: return "serverFull"
     case .slowConsumer(let limit): return "slowConsumer(\(limit))"
     case .idleTimeout(let seconds): return "idleTimeout(\(seconds))"
+    case .notOperator(let room): return "notOperator(\(room.string))"
+    case .cannotJoin(let room, let refusal): return "cannotJoin(\(room.string), \(refusal))"
+    case .cannotSend(let room): return "cannotSend(\(room.string))"
+    case .userNotInRoom(let nick, let room): return "userNotInRoom(\(describe(nick)), \(room.string))"
+    case .alreadyInRoom(let nick, let room): return "alreadyInRoom(\(nick.string), \(room.string))"
     }
 }
 
@@ -243,6 +248,15 @@ func describe(_ event: ChatEvent) -> String {
         return "renamed \(old.string) -> \(new.string)"
     case .awayChanged(let nick, let message):
         return "away \(nick.string)" + (message.isEmpty ? "" : " (\(describe(message)))")
+    case .topicChanged(let room, let by, let text):
+        return "topic \(room.string) by \(by.string): \(describe(text))"
+    case .modeChanged(let room, let by, let changes):
+        let modes = changes.map { ($0.adding ? "+" : "-") + "\($0.mode)" + ($0.argument.map { " " + $0 } ?? "") }
+        return "mode \(room.string) by \(by.string): " + modes.joined(separator: ", ")
+    case .kicked(let room, let nick, let by, let reason):
+        return "kicked \(room.string) \(nick.string) by \(by.string)" + (reason.isEmpty ? "" : " (\(describe(reason)))")
+    case .invited(let room, let nick, let by):
+        return "invited \(nick.string) to \(room.string) by \(by.string)"
     case .roomList(let rooms):
         return "rooms " + rooms.map { "\($0.name.string):\($0.members)" }.joined(separator: ", ")
     case .memberList(let room, let members):
