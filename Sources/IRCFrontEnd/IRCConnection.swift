@@ -160,6 +160,8 @@ public final class IRCConnection {
         case "USERHOST": self.userhost(params)
         case "MODE": self.mode(params)
         case "TOPIC": self.topic(params)
+        case "KICK": self.kick(params)
+        case "INVITE": self.invite(params)
         default:
             var word = ""
             command.withBytes { word = String(decoding: $0, as: UTF8.self) }
@@ -276,15 +278,17 @@ public final class IRCConnection {
             }
             return
         }
+        var keys = params.count > 1 ? IRCCommaList(params[1]).makeIterator() : nil
         for channel in IRCCommaList(channels, omittingEmpty: true) {
+            let key = keys?.next().flatMap { $0.isEmpty ? nil : $0 }
             guard let room = IRCChannel.room(channel) else {
                 self.numeric(403, [String(decoding: channel.prefix(64), as: UTF8.self), "No such channel"])
                 continue
             }
             if let name = self.state.roomName(room), self.state.isMember(self.id, of: name) { continue }
-            self.state.perform(.join(room: room, leavingOthers: false), from: self.id)
+            self.state.perform(.join(room: room, leavingOthers: false, key: key), from: self.id)
             guard let name = self.state.roomName(room), self.state.isMember(self.id, of: name) else { continue }
-            self.numeric(331, ["#" + name.string, "No topic is set"])
+            self.sendTopic(name, whenUnset: false)
             self.sendNames(name)
         }
     }
@@ -379,7 +383,8 @@ public final class IRCConnection {
         var entries: [String] = []
         for member in members {
             guard let nick = self.state.nickName(of: member)?.string else { continue }
-            entries.append(full ? self.mask(of: member, nick: nick) : nick)
+            let prefix = self.prefix(self.state.status(of: member, in: room))
+            entries.append(prefix + (full ? self.mask(of: member, nick: nick) : nick))
         }
         let me = self.me
         self.output.write { buffer in
@@ -416,7 +421,10 @@ public final class IRCConnection {
             for row in rows {
                 guard let nick = self.state.nickName(of: row.id)?.string else { continue }
                 let identity = self.state.identity(of: row.id)
-                let flags = self.state.awayMessage(of: row.id) == nil ? "H" : "G"
+                var flags = self.state.awayMessage(of: row.id) == nil ? "H" : "G"
+                if row.channel != "*", let room = Name(String(row.channel.dropFirst())) {
+                    flags += self.prefix(self.state.status(of: row.id, in: room))
+                }
                 IRCEncoder.numeric(
                     352, server: self.config.serverName, target: me,
                     [row.channel, identity?.user ?? "line", identity?.host ?? "line", self.config.serverName, nick, flags,
@@ -435,7 +443,7 @@ public final class IRCConnection {
         }
         let identity = self.state.identity(of: client)
         self.numeric(311, [nick, identity?.user ?? "line", identity?.host ?? "line", "*", identity?.realName ?? nick])
-        let rooms = self.state.roomNames(of: client).map { "#" + $0.string }
+        let rooms = self.state.roomNames(of: client).map { self.prefix(self.state.status(of: client, in: $0)) + "#" + $0.string }
         if !rooms.isEmpty { self.numeric(319, [nick, rooms.joined(separator: " ")]) }
         self.numeric(312, [nick, self.config.serverName, self.config.network])
         if let away = self.state.awayMessage(of: client) { self.numeric(301, [nick, String(decoding: away, as: UTF8.self)]) }
@@ -449,7 +457,8 @@ public final class IRCConnection {
             IRCEncoder.numeric(321, server: self.config.serverName, target: me, ["Channel", "Users  Name"], into: &buffer)
             for room in rooms {
                 IRCEncoder.numeric(
-                    322, server: self.config.serverName, target: me, ["#" + room.name.string, String(room.members), ""],
+                    322, server: self.config.serverName, target: me, ["#" + room.name.string, String(room.members),
+                     String(decoding: self.state.details(of: room.name)?.topic ?? [], as: UTF8.self)],
                     alwaysTrailing: true, into: &buffer)
             }
             IRCEncoder.numeric(323, server: self.config.serverName, target: me, ["End of /LIST"], alwaysTrailing: true, into: &buffer)
@@ -515,25 +524,64 @@ public final class IRCConnection {
 
     private func mode(_ params: IRCMessage.Params) {
         guard let target = params.first else { return self.numeric(461, ["MODE", "Not enough parameters"]) }
-        if IRCChannel.isChannel(target) {
-            guard let room = IRCChannel.room(target), let name = self.state.roomName(room) else {
-                return self.numeric(403, [String(decoding: target.prefix(64), as: UTF8.self), "No such channel"])
-            }
-            let channel = "#" + name.string
-            if params.count == 1 {
-                self.numeric(324, [channel, "+nt"])
-                self.numeric(329, [channel, String(self.wallClock() / 1000)])
-            } else if params[1].elementsEqual("b".utf8) || params[1].elementsEqual("+b".utf8) {
-                self.numeric(368, [channel, "End of channel ban list"])
-            } else {
-                self.numeric(482, [channel, "You're not channel operator"])
-            }
-            return
+        guard IRCChannel.isChannel(target) else { return self.userMode(target, params) }
+        guard let room = IRCChannel.room(target), let name = self.state.roomName(room),
+            let details = self.state.details(of: name)
+        else {
+            return self.numeric(403, [String(decoding: target.prefix(64), as: UTF8.self), "No such channel"])
         }
+        let channel = "#" + name.string
+        guard params.count > 1 else {
+            let (modes, arguments) = IRCModes.render(details.modes)
+            self.numeric(324, [channel, modes.isEmpty ? "+" : modes] + arguments, trailing: false)
+            return self.numeric(329, [channel, String(details.createdAt)], trailing: false)
+        }
+        // Parse "+o-v alice bob" into changes; a list query (b without an argument) is answered here.
+        var arguments = params.dropFirst(2).map { String(decoding: $0, as: UTF8.self) }[...]
+        var changes: [RoomModeChange] = []
+        var adding = true
+        for letter in String(decoding: params[1], as: UTF8.self) {
+            if letter == "+" || letter == "-" {
+                adding = letter == "+"
+                continue
+            }
+            guard let mode = IRCModes.mode(letter) else {
+                self.numeric(472, [String(letter), "is unknown mode char to me for \(channel)"])
+                continue
+            }
+            if mode == .ban && arguments.isEmpty {
+                for mask in details.bans { self.numeric(367, [channel, mask], trailing: false) }
+                self.numeric(368, [channel, "End of channel ban list"])
+                continue
+            }
+            var argument: String?
+            if IRCModes.takesArgument(mode, adding: adding) {
+                guard let next = arguments.popFirst() else {
+                    self.numeric(461, ["MODE", "Not enough parameters"])
+                    continue
+                }
+                argument = next
+            }
+            changes.append(RoomModeChange(adding: adding, mode: mode, argument: argument))
+        }
+        guard !changes.isEmpty else { return }
+        self.state.perform(.setModes(room: room, changes: Array(changes.prefix(4))), from: self.id)
+    }
+
+    private func userMode(_ target: UnsafeRawBufferPointer, _ params: IRCMessage.Params) {
         guard let nick = self.state.nickName(of: self.id), Name(target, .nick)?.key == nick.key else {
+            if self.state.client(named: target) == nil {
+                return self.numeric(401, [String(decoding: target.prefix(64), as: UTF8.self), "No such nick/channel"])
+            }
             return self.numeric(502, ["Can't change mode for other users"])
         }
-        self.numeric(221, ["+i"])
+        if params.count > 1 {
+            // Only +i exists, and every user has it: nothing changes.
+            let asked = String(decoding: params[1], as: UTF8.self)
+            if asked.contains(where: { !"+-iwo".contains($0) }) { return self.numeric(501, ["Unknown MODE flag"]) }
+            return
+        }
+        self.numeric(221, ["+i"], trailing: false)
     }
 
     private func topic(_ params: IRCMessage.Params) {
@@ -542,14 +590,56 @@ public final class IRCConnection {
             return self.numeric(403, [String(decoding: target.prefix(64), as: UTF8.self), "No such channel"])
         }
         let channel = "#" + name.string
-        guard self.state.isMember(self.id, of: name) else {
-            return self.numeric(442, [channel, "You're not on that channel"])
+        guard params.count > 1 else {
+            guard self.state.isMember(self.id, of: name) else {
+                return self.numeric(442, [channel, "You're not on that channel"])
+            }
+            return self.sendTopic(name, whenUnset: true)
         }
-        if params.count == 1 {
-            self.numeric(331, [channel, "No topic is set"])
-        } else {
-            self.numeric(482, [channel, "You're not channel operator"])
+        let text = UnsafeRawBufferPointer(rebasing: params[1].prefix(IRCServerConfig.topicLength))
+        self.state.perform(.setTopic(room: room, text: text), from: self.id)
+    }
+
+    /// `332` and `333` for a room with a topic; `331` when it has none and `whenUnset` asks for it.
+    private func sendTopic(_ name: Name, whenUnset: Bool) {
+        guard let details = self.state.details(of: name) else { return }
+        let channel = "#" + name.string
+        guard !details.topic.isEmpty else {
+            if whenUnset { self.numeric(331, [channel, "No topic is set"]) }
+            return
         }
+        self.numeric(332, [channel, String(decoding: details.topic, as: UTF8.self)])
+        self.numeric(333, [channel, details.topicSetBy, String(details.topicSetAt)], trailing: false)
+    }
+
+    private func kick(_ params: IRCMessage.Params) {
+        guard params.count >= 2 else { return self.numeric(461, ["KICK", "Not enough parameters"]) }
+        guard let room = IRCChannel.room(params[0]), self.state.roomName(room) != nil else {
+            return self.numeric(403, [String(decoding: params[0].prefix(64), as: UTF8.self), "No such channel"])
+        }
+        let reason = params.count > 2 ? params[2] : WireText(start: nil, count: 0)
+        for nick in IRCCommaList(params[1], omittingEmpty: true) {
+            self.state.perform(.kick(room: room, nick: nick, reason: reason), from: self.id)
+        }
+    }
+
+    private func invite(_ params: IRCMessage.Params) {
+        guard params.count >= 2 else { return self.numeric(461, ["INVITE", "Not enough parameters"]) }
+        guard let room = IRCChannel.room(params[1]), self.state.roomName(room) != nil else {
+            return self.numeric(403, [String(decoding: params[1].prefix(64), as: UTF8.self), "No such channel"])
+        }
+        guard self.state.client(named: params[0]) != nil else {
+            return self.numeric(401, [String(decoding: params[0].prefix(64), as: UTF8.self), "No such nick/channel"])
+        }
+        self.state.perform(.invite(nick: params[0], room: room), from: self.id)
+    }
+
+    /// `@`, `+` or nothing; both with `multi-prefix`.
+    private func prefix(_ status: MemberStatus) -> String {
+        if self.capabilities.contains(.multiPrefix) {
+            return (status.contains(.op) ? "@" : "") + (status.contains(.voice) ? "+" : "")
+        }
+        return status.contains(.op) ? "@" : status.contains(.voice) ? "+" : ""
     }
 
     // MARK: Output
@@ -559,11 +649,12 @@ public final class IRCConnection {
         return "\(nick)!\(identity?.user ?? "line")@\(identity?.host ?? "line")"
     }
 
-    /// `:server NNN me params…`, the last parameter trailing.
-    func numeric(_ code: Int, _ params: [String]) {
+    /// `:server NNN me params…`, the last parameter trailing unless `trailing` is false (then only
+    /// when it must be).
+    func numeric(_ code: Int, _ params: [String], trailing: Bool = true) {
         let me = self.me
         self.output.write { buffer in
-            IRCEncoder.numeric(code, server: self.config.serverName, target: me, params, alwaysTrailing: true, into: &buffer)
+            IRCEncoder.numeric(code, server: self.config.serverName, target: me, params, alwaysTrailing: trailing, into: &buffer)
         }
     }
 }
