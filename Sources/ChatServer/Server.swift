@@ -48,6 +48,8 @@ final class Server {
             config: ChatConfig(presenceLimit: options.presenceLimit), clock: { [unowned reactor] in reactor.now },
             sink: self.delivery)
         self.delivery.state = self.state
+        let wallClock = self.wallClock
+        self.state.wallClock = { wallClock() / 1000 }
         self.serverFullLine = LineEncoder.lines(for: .error(.serverFull))
         self.slowConsumerLine = LineEncoder.lines(for: .error(.slowConsumer(limit: options.maxOutbuf)))
         self.ircConfig = IRCServerConfig(
