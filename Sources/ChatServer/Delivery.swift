@@ -12,8 +12,12 @@ enum FrontEnd {
     static let line = Encoding(0)
     /// IRC without message tags.
     static let irc = Encoding(1)
-    /// IRC with message tags (`message-tags` or `server-time` negotiated): every line carries `time`.
-    static let ircTagged = Encoding(2)
+    /// IRC with `server-time` but not `message-tags`: every line carries `time`.
+    static let ircServerTime = Encoding(2)
+    /// IRC with `message-tags`: `time` on every line, `msgid` and client-only tags on messages.
+    static let ircMessageTags = Encoding(3)
+    /// The three IRC encodings, for the IRC front end.
+    static let ircEncodings = IRCEncodings(plain: irc, serverTime: ircServerTime, messageTags: ircMessageTags)
 }
 
 /// Turns ChatState's events into connection writes.
@@ -38,7 +42,8 @@ final class Delivery: ChatSink {
         default:
             let single = recipients.clients.count == 1 ? recipients.clients[0] : nil
             self.ircEncoder.encode(
-                event, tagged: recipients.encoding == FrontEnd.ircTagged, recipient: single, into: &self.scratch)
+                event, style: FrontEnd.ircEncodings.style(of: recipients.encoding), recipient: single,
+                into: &self.scratch)
             if case .awayChanged = event {
                 return self.fanOutToAwayNotify(self.scratch.bytes, recipients)
             }

@@ -13,8 +13,8 @@ final class IRCSession: Session, IRCOutput {
     init(server: Server, connection: Connection, id: ClientID, host: String) {
         super.init(server: server, connection: connection, id: id, maxLineLength: IRCConnection.maxLineLength)
         self.front = IRCConnection(
-            id: id, state: server.state, config: server.ircConfig, output: self, plain: FrontEnd.irc,
-            tagged: FrontEnd.ircTagged, host: host, wallClock: server.wallClock)
+            id: id, state: server.state, output: self, encoder: server.delivery.ircEncoder,
+            directory: server.ircDirectory, host: host)
         let timeout = server.ircConfig.registrationTimeoutMilliseconds
         self.registrationTimer = connection.reactor.schedule(afterMilliseconds: timeout) { [unowned self] in
             guard !self.front.isRegistered, self.connection.isOpen else { return }
@@ -50,6 +50,7 @@ final class IRCSession: Session, IRCOutput {
 
     override func closed() {
         self.registrationTimer?.cancel()
+        self.front.closed()
     }
 
     // MARK: IRCOutput

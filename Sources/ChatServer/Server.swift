@@ -24,6 +24,8 @@ final class Server {
     private let ircSlowConsumerLine: [UInt8]
     /// What the IRC front end says about this server.
     let ircConfig: IRCServerConfig
+    /// The IRC connections, for what one IRC client needs to know of another.
+    let ircDirectory = IRCDirectory(encodings: FrontEnd.ircEncodings)
     /// Wall-clock milliseconds since the epoch, for IRC's `server-time` and channel creation times.
     let wallClock: () -> Int64 = {
         var now = timespec()

@@ -1,4 +1,5 @@
-// IRCEventEncoder: renders ChatCore's events as IRC lines, once per encoding (plain or tagged).
+// IRCEventEncoder: renders ChatCore's events as IRC lines, once per encoding (plain, server-time or
+// message-tags).
 
 import ChatCore
 import Codec
@@ -7,40 +8,84 @@ import IRCProtocol
 /// Renders ``ChatEvent``s for IRC clients.
 ///
 /// One instance serves the whole server. An event is rendered once per call, for every recipient
-/// of one encoding: IRC clients that negotiated `message-tags` or `server-time` are a partition of
-/// their own (``tagged``), so the `time` tag costs no per-recipient branch. Sources are
+/// of one encoding (see ``IRCEncodings``): clients that negotiated `server-time` or `message-tags`
+/// are partitions of their own, so the tags they get cost no per-recipient branch. Sources are
 /// `nick!user@host`, looked up through ChatState while rendering; a client from another front end
 /// (no IRC identity) shows as `nick!line@line`.
+///
+/// Messages to `message-tags` clients carry a `msgid`, and the client-only tags their sender
+/// attached: an IRC connection sets ``relay`` around the ChatState call that delivers its message,
+/// so the tags and the id reach the renderer without ChatCore carrying them.
 public final class IRCEventEncoder {
+    /// How the lines of one encoding are tagged.
+    public enum Style: UInt8, Sendable {
+        /// No tags.
+        case plain
+        /// `time` (`server-time` without `message-tags`).
+        case serverTime
+        /// `time`, and on messages `msgid` and the sender's client-only tags.
+        case messageTags
+    }
+
+    /// What an IRC client's message carries beyond its text, while ChatState delivers it.
+    public struct Relay {
+        /// The message's id, the same for every recipient and for the sender's echo.
+        public var msgid: UInt64
+        /// The tag section the client sent (without `@` and the space), or empty. Only its
+        /// client-only (`+`) tags are relayed. Points into the line being handled.
+        public var tags: UnsafeRawBufferPointer
+    }
+
     let config: IRCServerConfig
     unowned(unsafe) let state: ChatState
     /// Wall-clock milliseconds since the epoch, for `server-time`.
     let wallClock: () -> Int64
     private var serverName: [UInt8]
     private var prefix = EncodeBuffer(capacity: 128)
+    /// Set by the sending connection for the duration of one delivery; see ``Relay``.
+    public var relay: Relay?
+    /// The last message id handed out; ids are `<start><counter>` in base 36, unique per run.
+    private var lastMsgid: UInt64 = 0
+    private let msgidStem: [UInt8]
+    /// Wall-clock milliseconds when the server (this renderer) started.
+    public let startedAtMilliseconds: Int64
 
     public init(config: IRCServerConfig, state: ChatState, wallClock: @escaping () -> Int64) {
         self.config = config
         self.state = state
         self.wallClock = wallClock
         self.serverName = Array(config.serverName.utf8)
+        self.startedAtMilliseconds = wallClock()
+        self.msgidStem = Array(String(UInt64(max(0, self.startedAtMilliseconds)), radix: 36).utf8) + [UInt8(ascii: "-")]
+    }
+
+    /// A fresh message id, for a message that is about to be delivered.
+    public func nextMsgid() -> UInt64 {
+        self.lastMsgid &+= 1
+        return self.lastMsgid
+    }
+
+    /// Appends the line(s) for `event`, for recipients with or without tags (`time` only).
+    public func encode(_ event: ChatEvent, tagged: Bool, recipient: ClientID?, into buffer: inout EncodeBuffer) {
+        self.encode(event, style: tagged ? .serverTime : .plain, recipient: recipient, into: &buffer)
     }
 
     /// Appends the line(s) for `event` to `buffer`, for recipients of one encoding.
     ///
     /// - Parameters:
-    ///   - tagged: The recipients negotiated message tags: add `time`.
+    ///   - style: How the recipients' lines are tagged.
     ///   - recipient: The one recipient of a reply or error (its nick fills numerics), if single.
-    public func encode(_ event: ChatEvent, tagged: Bool, recipient: ClientID?, into buffer: inout EncodeBuffer) {
+    public func encode(_ event: ChatEvent, style: Style, recipient: ClientID?, into buffer: inout EncodeBuffer) {
+        let tagged = style != .plain
         switch event {
         case .message(let kind, let room, let from, let text):
-            var line = self.start(tagged: tagged, source: from, into: &buffer)
+            var line = self.start(tagged: tagged, message: style == .messageTags, source: from, into: &buffer)
             line.command(kind == .notice ? "NOTICE" : "PRIVMSG", into: &buffer)
             self.channel(room, line: &line, into: &buffer)
             self.text(kind, text, line: &line, into: &buffer)
             line.finish(into: &buffer)
         case .privateMessage(let kind, let from, let to, let text):
-            var line = self.start(tagged: tagged, source: from, into: &buffer)
+            var line = self.start(tagged: tagged, message: style == .messageTags, source: from, into: &buffer)
             line.command(kind == .notice ? "NOTICE" : "PRIVMSG", into: &buffer)
             to.withBytes { line.param($0, into: &buffer) }
             self.text(kind, text, line: &line, into: &buffer)
@@ -104,7 +149,8 @@ public final class IRCEventEncoder {
             line.command("KICK", into: &buffer)
             self.channel(room, line: &line, into: &buffer)
             nick.withBytes { line.param($0, into: &buffer) }
-            if reason.isEmpty { nick.withBytes { line.lastParam($0, alwaysTrailing: true, into: &buffer) } } else {
+            // Without a comment, the kicker's nick (RFC 2812).
+            if reason.isEmpty { by.withBytes { line.lastParam($0, alwaysTrailing: true, into: &buffer) } } else {
                 line.lastParam(reason, alwaysTrailing: true, into: &buffer)
             }
             line.finish(into: &buffer)
@@ -142,7 +188,7 @@ public final class IRCEventEncoder {
         IRCEncoder.numeric(1, server: server, target: me, ["Welcome to the \(self.config.network) IRC network, \(mask)"], alwaysTrailing: true, into: &buffer)
         IRCEncoder.numeric(2, server: server, target: me, ["Your host is \(server), running version \(self.config.version)"], alwaysTrailing: true, into: &buffer)
         IRCEncoder.numeric(3, server: server, target: me, ["This server was created \(self.config.created)"], alwaysTrailing: true, into: &buffer)
-        IRCEncoder.numeric(4, server: server, target: me, [server, self.config.version, "iow", "nt"], into: &buffer)
+        IRCEncoder.numeric(4, server: server, target: me, [server, self.config.version, "i", "biklmnotv", "bklov"], into: &buffer)
         let tokens = self.config.isupport
         var start = 0
         while start < tokens.count {
@@ -157,7 +203,9 @@ public final class IRCEventEncoder {
         let server = self.config.serverName
         let me = recipient.flatMap { self.state.nickName(of: $0)?.string } ?? "*"
         func numeric(_ code: Int, _ params: [String]) {
-            IRCEncoder.numeric(code, server: server, target: me, params, alwaysTrailing: true, into: &buffer)
+            // Names here may be as a client sent them (a KICK target): middles must be one word.
+            IRCEncoder.numeric(
+                code, server: server, target: me, IRCConnection.safeParams(params), alwaysTrailing: true, into: &buffer)
         }
         func closing(_ why: String) {
             IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
@@ -197,13 +245,32 @@ public final class IRCEventEncoder {
 
     // MARK: Parts
 
-    /// Starts a line: the `time` tag when tagged, then `:nick!user@host`.
+    /// `TAGMSG target` from `nick`, with `time`, `msgid` and the client-only tags of `relay`: for
+    /// `message-tags` clients only.
+    public func tagMessage(
+        from nick: Name, to target: UnsafeRawBufferPointer, relay: Relay, into buffer: inout EncodeBuffer
+    ) {
+        let saved = self.relay
+        self.relay = relay
+        defer { self.relay = saved }
+        var line = self.start(tagged: true, message: true, source: nick, into: &buffer)
+        line.command("TAGMSG", into: &buffer)
+        line.lastParam(target, into: &buffer)
+        line.finish(into: &buffer)
+    }
+
+    /// Starts a line: the `time` tag when tagged, with `message` also `msgid` and the relayed
+    /// client-only tags, then `:nick!user@host`.
     private func start(
-        tagged: Bool, source nick: Name, identityOf owner: Name? = nil, into buffer: inout EncodeBuffer
+        tagged: Bool, message: Bool = false, source nick: Name, identityOf owner: Name? = nil,
+        into buffer: inout EncodeBuffer
     ) -> IRCLineWriter {
         var line = IRCLineWriter(buffer)
         if tagged {
             _ = line.tag("time", string: IRCTime.format(self.wallClock()), into: &buffer)
+        }
+        if message {
+            self.messageTags(line: &line, into: &buffer)
         }
         self.prefix.removeAll()
         nick.withBytes { self.prefix.append($0) }
@@ -214,6 +281,35 @@ public final class IRCEventEncoder {
         self.prefix.append(string: identity?.host ?? "line")
         line.source(self.prefix.bytes, into: &buffer)
         return line
+    }
+
+    /// `msgid` (the relay's, or a fresh one) and the relay's client-only tags.
+    private func messageTags(line: inout IRCLineWriter, into buffer: inout EncodeBuffer) {
+        let msgid = self.relay?.msgid ?? self.nextMsgid()
+        self.prefix.removeAll()
+        self.prefix.append(self.msgidStem)
+        Self.appendBase36(msgid, to: &self.prefix)
+        line.tag("msgid", value: self.prefix.bytes, into: &buffer)
+        guard let tags = self.relay?.tags, !tags.isEmpty else { return }
+        for tag in IRCTags(raw: tags) where tag.isClientOnly {
+            line.tag(tag, into: &buffer)
+        }
+    }
+
+    /// Appends `value` in base 36 (lowercase), without allocating.
+    private static func appendBase36(_ value: UInt64, to buffer: inout EncodeBuffer) {
+        var digits: (UInt64, UInt64) = (0, 0)
+        var length = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            repeat {
+                length += 1
+                let digit = UInt8(rest % 36)
+                scratch[scratch.count - length] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                rest /= 36
+            } while rest != 0
+            buffer.append(UnsafeRawBufferPointer(rebasing: scratch[(scratch.count - length)...]))
+        }
     }
 
     private func channel(_ room: Name, line: inout IRCLineWriter, into buffer: inout EncodeBuffer, last: Bool = false) {

@@ -21,6 +21,8 @@ public struct IRCServerConfig: Sendable {
 
     /// Longest topic accepted (`TOPICLEN`).
     public static let topicLength = 390
+    /// The most targets of one PRIVMSG, NOTICE, TAGMSG, NAMES, WHOIS or KICK (`TARGMAX`).
+    public static let maxTargets = 8
 
     public init(
         serverName: String = "switchboard.local", network: String = "Switchboard", version: String = "switchboard-0.1.0",
@@ -39,9 +41,12 @@ public struct IRCServerConfig: Sendable {
     /// The `005` tokens, in the order sent.
     public var isupport: [String] {
         [
-            "CASEMAPPING=ascii", "CHANTYPES=#", "CHANMODES=,,,nt", "PREFIX=(ov)@+", "NICKLEN=\(NameKey.maxLength)",
+            "CASEMAPPING=ascii", "CHANTYPES=#", "CHANMODES=b,k,l,imnt", "PREFIX=(ov)@+", "NICKLEN=\(NameKey.maxLength)",
             "CHANNELLEN=\(NameKey.maxLength + 1)", "TOPICLEN=\(Self.topicLength)", "NETWORK=\(self.network)",
-            "LINELEN=512", "CHANLIMIT=#:", "MAXTARGETS=8", "AWAYLEN=390", "KICKLEN=390", "MODES=4",
+            "LINELEN=512", "CHANLIMIT=#:", "MAXTARGETS=\(Self.maxTargets)", "AWAYLEN=390", "KICKLEN=390", "MODES=4",
+            "TARGMAX=JOIN:,KICK:\(Self.maxTargets),NAMES:\(Self.maxTargets),NOTICE:\(Self.maxTargets),PART:,"
+                + "PRIVMSG:\(Self.maxTargets),TAGMSG:\(Self.maxTargets),WHOIS:\(Self.maxTargets)",
+            "WHOX",
         ]
     }
 }
