@@ -110,7 +110,9 @@ extension ChatState {
             room.settings.ops.insert(id)
             room.settings.createdAt = self.wallClock()
         }
-        room.settings.invited.remove(id)
+        if room.settings.invited.remove(id) != nil {
+            self.invitations[id]?.removeAll { $0 === room }
+        }
         client.joined(room, slot: room.add(id, encoding: client.encoding))
         self.announce(.joined(room: room.name, nick: client.nick), in: room, by: id, client)
     }

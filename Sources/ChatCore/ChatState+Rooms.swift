@@ -107,7 +107,8 @@ extension ChatState {
                 guard let index = settings.bans.firstIndex(where: { $0.lowercased() == normalised.lowercased() }) else {
                     return nil
                 }
-                settings.bans.remove(at: index)
+                // Reported as it was stored, not as the remover spelled it.
+                return RoomModeChange(adding: false, mode: .ban, argument: settings.bans.remove(at: index))
             }
             return RoomModeChange(adding: on, mode: .ban, argument: normalised)
         case .op, .voice:
@@ -172,7 +173,9 @@ extension ChatState {
             self.deliver(.error(.alreadyInRoom(nick: invitee.nick, room: room.name)), to: id, client)
             return
         }
-        room.settings.invited.insert(target)
+        if room.settings.invited.insert(target).inserted {
+            self.invitations[target, default: []].append(room)
+        }
         let event = ChatEvent.invited(room: room.name, nick: invitee.nick, by: client.nick)
         self.deliver(event, to: target, invitee)
         self.deliver(event, to: id, client)

@@ -61,6 +61,9 @@ public final class ChatState {
     var identities: [ClientID: ClientIdentity] = [:]
     /// The away messages of clients that are away.
     var awayMessages: [ClientID: [UInt8]] = [:]
+    /// The rooms each client holds an unused invitation to, so a disconnect withdraws them before
+    /// the ID is handed to someone else.
+    var invitations: [ClientID: [Room]] = [:]
     /// Reused by deliveries to several rooms at once, which must reach each peer exactly once.
     var peerScratch = PeerScratch()
 
@@ -124,11 +127,12 @@ public final class ChatState {
         }
         client.isAdmitted = true
         client.isLobbyBound = joiningLobby
-        // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`.
-        let lobby = joiningLobby ? self.rooms.findOrCreate(self.lobby) : nil
-        self.deliver(.welcome(nick: client.nick, room: lobby?.name), to: id, client)
+        // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`. Only
+        // found here; `enter` creates it, making this client its operator.
+        let lobby = joiningLobby ? (self.rooms.find(self.lobby.key)?.name ?? self.lobby) : nil
+        self.deliver(.welcome(nick: client.nick, room: lobby), to: id, client)
         if let lobby {
-            self.enter(id, client, into: lobby.name)
+            self.enter(id, client, into: lobby)
         }
     }
 
@@ -267,6 +271,7 @@ public final class ChatState {
         if client.hasNick { self.nicks.release(client.nick) }
         self.identities[id] = nil
         self.awayMessages[id] = nil
+        for room in self.invitations.removeValue(forKey: id) ?? [] { room.settings.invited.remove(id) }
         self.clients[id.index] = nil
         self.counters.connections -= 1
     }

@@ -95,21 +95,23 @@ final class RoomSettings {
 }
 
 /// `*` and `?` wildcard matching, ASCII case-insensitive, for ban masks.
-enum Wildcard {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
+public enum Wildcard {
+    /// Whether `text` matches `pattern`, where `*` is any run and `?` any one character.
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
         let p = Array(pattern.utf8).map(Self.fold)
         let t = Array(text.utf8).map(Self.fold)
         var (pi, ti) = (0, 0)
         var star = -1
         var mark = 0
         while ti < t.count {
-            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
-                pi += 1
-                ti += 1
-            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+            // `*` first: a `*` in the text is a character like any other, never a match for the star.
+            if pi < p.count && p[pi] == UInt8(ascii: "*") {
                 star = pi
                 mark = ti
                 pi += 1
+            } else if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
+                pi += 1
+                ti += 1
             } else if star >= 0 {
                 pi = star + 1
                 mark += 1

@@ -134,8 +134,7 @@ extension RoomModeChange {
     }
 
     @Test(
-        "the client whose admission creates the lobby is its operator",
-        .disabled("bug: admit() creates the lobby with findOrCreate before enter(), so enter() never sees it as new"))
+        "the client whose admission creates the lobby is its operator")
     func lobbyCreatorIsOperator() {
         let a = self.chat.admitted(1, "alice")
         self.chat.admitted(2, "bob")
@@ -143,8 +142,7 @@ extension RoomModeChange {
     }
 
     @Test(
-        "the lobby records when the admission that created it happened",
-        .disabled("bug: admit() creates the lobby before enter(), so its createdAt stays 0"))
+        "the lobby records when the admission that created it happened")
     func lobbyCreatedAt() {
         self.chat.clock.advance(seconds: 7)
         self.chat.admitted(1, "alice")
@@ -350,13 +348,13 @@ extension RoomModeChange {
         #expect(self.details("den")?.bans == ["bob!*@*"])
     }
 
-    @Test("removing a ban reports the completed mask and unlists it, ignoring case")
+    @Test("removing a ban, matched ignoring case, reports the mask as it was stored and unlists it")
     func removingBan() {
         let (a, _) = self.aliceAndBobInDen()
         self.setModes(a, "den", .plus(.ban, "bob"), .plus(.ban, "carol"))
         self.chat.reset()
         self.setModes(a, "den", .minus(.ban, "BOB"))
-        #expect(self.chat.received(a) == ["mode den by alice: -ban BOB!*@*"])
+        #expect(self.chat.received(a) == ["mode den by alice: -ban bob!*@*"])
         #expect(self.details("den")?.bans == ["carol!*@*"])
     }
 
@@ -538,10 +536,7 @@ extension RoomModeChange {
     }
 
     @Test(
-        "a * in a ban mask matches text that itself contains a *",
-        .disabled(
-            "bug: Wildcard.matches tries a literal match before the * case, so a pattern * facing a text * is consumed as a literal and not remembered for backtracking"
-        ))
+        "a * in a ban mask matches text that itself contains a *")
     func banStarMatchesStarInText() {
         let (a, b) = self.aliceAndBobInDen()
         self.setModes(a, "den", .plus(.ban, "bob!*x@*"))
@@ -721,10 +716,7 @@ extension RoomModeChange {
     }
 
     @Test(
-        "an invitation does not pass to a later client given the same ID",
-        .disabled(
-            "bug: ChatState.remove(_:reason:) never drops the client from rooms' RoomSettings.invited, and IDs are reused"
-        ))
+        "an invitation does not pass to a later client given the same ID")
     func invitationDiesWithClient() {
         let (a, _) = self.aliceAndBobInDen()
         self.setModes(a, "den", .plus(.inviteOnly))
