@@ -17,7 +17,7 @@ final class Server {
     private var listeners: [Listener] = []
     private var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
-    private let slowConsumerLine: [UInt8]
+    let slowConsumerLine: [UInt8]
     private let rejecter = Rejecter()
     private var shuttingDown = false
     private var statsTimer: Reactor.Timer?
@@ -58,6 +58,7 @@ final class Server {
             }
             try listen(on: unix)
         }
+        applyOutputBudget()
         statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
         log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
             + "(max \(maxConnections) connections)")
@@ -98,8 +99,7 @@ final class Server {
         let session = LineSession(server: self, connection: connection, id: id)
         delivery.table.attach(id, session: session, connection: connection)
         connection.handler = session
-        connection.maxOutboundBytes = options.maxOutbuf
-        connection.overflowNotice = slowConsumerLine
+        applyOutputLimits(to: connection)
         if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
         state.connect(id, encoding: FrontEnd.line)
         state.admit(id)
@@ -116,9 +116,9 @@ final class Server {
         let why: String?
         switch reason {
         case .outputLimitExceeded, .slowConsumerTimedOut:
-            state.counters.slowConsumerDrops += 1
+            let limit = countSlowConsumerDrop(reason)
             why = "slow-consumer"
-            log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd))")
+            log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd)): \(limit)")
         case .local: why = session.ending.reason
         case .peerClosed: why = "quit"
         case .reset: why = "connection reset"
@@ -176,7 +176,7 @@ final class Server {
         lastMessagesIn = counters.messagesIn
         lastDeliveriesOut = counters.deliveriesOut
         log(.info, "\(sessionCount) connections, \(state.roomCount) rooms, \(messages / 10) msg/s in, "
-            + "\(deliveries / 10) deliveries/s out, \(counters.slowConsumerDrops) slow consumers dropped")
+            + "\(deliveries / 10) deliveries/s out, \(outputSummary)")
     }
 }
 

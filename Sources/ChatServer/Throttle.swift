@@ -69,20 +69,24 @@ final class Throttle {
         // Reads are paused while lines wait here, so no byte arrives to mark activity: a client
         // whose lines are still draining is not idle, and must not be dropped with them unsent.
         session.lastActivity = connection.reactor.now
-        while backlogStart < backlog.count || !overlongAt.isEmpty {
-            if let at = overlongAt.first, at <= backlogStart {
-                overlongAt.removeFirst()
-                session.lineTooLong()
-                continue
+        // What these lines cause is this client's output, as if handled when read: so the output
+        // budget finds a rate-limited flooder too.
+        connection.attributingOutput {
+            while backlogStart < backlog.count || !overlongAt.isEmpty {
+                if let at = overlongAt.first, at <= backlogStart {
+                    overlongAt.removeFirst()
+                    session.lineTooLong()
+                    continue
+                }
+                guard tokens >= 1 else { break }
+                let end = backlog[backlogStart...].firstIndex(of: 10)!
+                tokens -= 1
+                backlog.withUnsafeBytes { raw in
+                    let line = UnsafeRawBufferPointer(rebasing: raw[backlogStart..<end])
+                    session.handle(line: line)
+                }
+                backlogStart = end + 1
             }
-            guard tokens >= 1 else { break }
-            let end = backlog[backlogStart...].firstIndex(of: 10)!
-            tokens -= 1
-            backlog.withUnsafeBytes { raw in
-                let line = UnsafeRawBufferPointer(rebasing: raw[backlogStart..<end])
-                session.handle(line: line)
-            }
-            backlogStart = end + 1
         }
         guard connection.isOpen else { return }
         if backlogStart >= backlog.count {
