@@ -18,6 +18,7 @@ extension Server {
     /// reactor's output figures.
     func applyOutputBudget() {
         reactor.outputBudget = options.maxTotalOutbuf > 0 ? OutputBudget(limit: options.maxTotalOutbuf) : nil
+        outputHold = OutputHold(reactor.outputBudget)
         state.refreshCounters = { [unowned reactor] counters in
             let output = reactor.outputStatistics
             counters.outputQueuedBytes = output.queuedBytes
@@ -61,4 +62,46 @@ extension Server {
         while text.hasSuffix("0") { text.removeLast() }
         return text
     }
+}
+
+/// When the output budget makes a client's lines wait: a read (or a drain of held lines) that
+/// finds all queued output above the budget's high watermark may add ``perRead`` bytes to it, and
+/// its remaining lines wait until the budget lets the client read again.
+///
+/// The reactor pauses the heaviest producers only after their read; without this, one read of a
+/// flooder in a room of N members (up to 64 KiB of lines) would queue N times that at once, far
+/// past the budget. With it the total stays below the high watermark plus ``perRead`` plus one
+/// line to the room per client reading at that moment. A client typing now and then is never held:
+/// its first line always goes, and later ones only wait while a single read has caused more than
+/// ``perRead``.
+struct OutputHold {
+    /// The budget's high watermark; `Int.max` without a budget.
+    let highWatermark: Int
+    /// Output one read may cause above the watermark: an eighth of the room between the
+    /// watermark and the limit, at least 64 KiB.
+    let perRead: Int
+
+    static let off = OutputHold(highWatermark: .max, perRead: 0)
+
+    init(highWatermark: Int, perRead: Int) {
+        self.highWatermark = highWatermark
+        self.perRead = perRead
+    }
+
+    init(_ budget: OutputBudget?) {
+        guard let budget else {
+            self = .off
+            return
+        }
+        self.init(highWatermark: budget.highWatermark, perRead: max(64 << 10, (budget.limit - budget.highWatermark) / 8))
+    }
+
+    /// The total above which a read that started at `queued` keeps its remaining lines.
+    @inline(__always)
+    func threshold(queued: Int) -> Int {
+        max(highWatermark, queued &+ perRead)
+    }
+
+    /// Whether held lines may go: the total is back at or below the watermark.
+    func allowsDrain(queued: Int) -> Bool { queued <= highWatermark }
 }

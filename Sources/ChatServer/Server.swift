@@ -23,6 +23,8 @@ final class Server {
     private var statsTimer: Reactor.Timer?
     private var lastMessagesIn = 0
     private var lastDeliveriesOut = 0
+    /// When the output budget makes clients' lines wait (OutputPolicy.swift).
+    var outputHold = OutputHold.off
 
     init(options: Options, reactor: Reactor) {
         self.options = options
