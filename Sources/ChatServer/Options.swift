@@ -40,21 +40,22 @@ struct Options {
           --unix PATH           also listen on a Unix-domain socket at PATH
           --max-connections N   clients at most; more get ERR server-full (default: open-files limit - 64)
           --max-line BYTES      longest line accepted, newline excluded (default 4096)
-          --max-outbuf BYTES    output that may wait for one client that reads slowly; a client
-                                with more waiting for the whole grace period is dropped as a slow
-                                consumer (ERR slow-consumer); one that catches up in time is kept
+          --max-outbuf BYTES    output that may pile up for a client that reads slowly; a client with
+                                more than this waiting for the whole grace period is dropped as a slow
+                                consumer (ERR slow-consumer), one that catches up in time is kept
                                 (default 1048576)
           --slow-consumer-grace S
-                                how long, in seconds, a client may stay above --max-outbuf before
-                                it is dropped; fractions like 0.5 work (default 10)
+                                seconds a client may stay above --max-outbuf before it is dropped;
+                                fractions such as 0.5 work (default 10)
           --max-outbuf-hard BYTES
-                                output waiting for one client that gets it dropped at once, grace
-                                period or not; at least --max-outbuf (default 16777216, or
-                                --max-outbuf if that is more)
+                                a client with more than this waiting is dropped at once, grace period
+                                or not; at least --max-outbuf (default 16777216, or --max-outbuf if
+                                that is larger)
           --max-total-outbuf BYTES
-                                output waiting for all clients together; above it the server stops
-                                reading from the clients causing the most output until the queues
-                                drain, so they are slowed, not dropped; 0 = no limit (default 268435456)
+                                output that may wait for all clients together; past it the server
+                                stops reading from the clients causing the most output until it has
+                                drained, so they are slowed down, never dropped; 0 = no limit
+                                (default 268435456)
           --idle-timeout S      close clients silent for S seconds, 0 = never (default 0)
           --rate N              lines per second per client, with a burst of N; a faster client is
                                 slowed by not reading from it, never by dropping lines; 0 = unlimited (default 0)
