@@ -6,12 +6,13 @@ import Reactor
 extension Server {
     /// Sets the per-client slow-consumer policy on a new client connection, whatever its front end:
     /// `--max-outbuf` may be exceeded for `--slow-consumer-grace`, `--max-outbuf-hard` never, and
-    /// either drop writes `ERR slow-consumer` first, best effort.
-    func applyOutputLimits(to connection: Connection) {
+    /// either drop writes `notice` first, best effort (by default the line protocol's
+    /// `ERR slow-consumer`; another front end passes its own).
+    func applyOutputLimits(to connection: Connection, notice: [UInt8]? = nil) {
         connection.setOutboundLimits(
             soft: options.maxOutbuf, graceMilliseconds: options.slowConsumerGraceMilliseconds,
             hard: options.hardOutbuf)
-        connection.overflowNotice = slowConsumerLine
+        connection.overflowNotice = notice ?? slowConsumerLine
     }
 
     /// Sets the reactor-wide budget (`--max-total-outbuf`, 0 for none) and lets `/stats` read the
