@@ -3,8 +3,9 @@
 /// Server-wide counters, reported by ``ChatCommand/stats``.
 ///
 /// ``ChatState`` maintains ``connections``, ``messagesIn`` and ``deliveriesOut``. The glue owns the
-/// byte counts and the slow-consumer count, which only it can observe, and adds to them directly
-/// through ``ChatState/counters``.
+/// byte counts, the slow-consumer counts and the output figures, which only it can observe, and
+/// adds to them directly through ``ChatState/counters`` (or fills them in just before a report,
+/// through ``ChatState/refreshCounters``).
 public struct ChatCounters: Sendable, Equatable {
     /// Clients currently connected.
     public var connections: Int
@@ -16,8 +17,26 @@ public struct ChatCounters: Sendable, Equatable {
     public var bytesIn: Int
     /// Bytes written to clients (maintained by the glue).
     public var bytesOut: Int
-    /// Clients dropped because they did not read their output fast enough (maintained by the glue).
+    /// Clients dropped because they did not read their output fast enough, for either reason below
+    /// (maintained by the glue).
     public var slowConsumerDrops: Int
+    /// Of ``slowConsumerDrops``: clients whose output stayed above the soft limit for the whole
+    /// grace period (maintained by the glue).
+    public var slowConsumerSoftLimitDrops: Int = 0
+    /// Of ``slowConsumerDrops``: clients whose output passed the hard limit (maintained by the glue).
+    public var slowConsumerHardLimitDrops: Int = 0
+    /// Output queued for all clients together, not yet taken by the network (filled in by the glue).
+    public var outputQueuedBytes: Int = 0
+    /// The most output ever queued for all clients together (filled in by the glue).
+    public var outputQueuedPeakBytes: Int = 0
+    /// How often all queued output together passed the server's budget, so that the server stopped
+    /// reading from the clients producing the most (filled in by the glue).
+    public var outputBudgetPauses: Int = 0
+    /// Clients paused for the budget, over all those pauses (filled in by the glue).
+    public var outputBudgetPausedConnections: Int = 0
+    /// Milliseconds spent over the budget with those clients paused, the current pause included
+    /// (filled in by the glue).
+    public var outputBudgetPausedMilliseconds: Int = 0
 
     /// Creates a set of counters, all zero unless given.
     public init(

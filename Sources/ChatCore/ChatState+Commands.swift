@@ -69,7 +69,8 @@ extension ChatState {
 
     /// The counters as ``ChatCommand/stats`` reports them.
     public var statistics: ChatStatistics {
-        ChatStatistics(
+        self.refreshCounters?(&self.counters)
+        return ChatStatistics(
             counters: self.counters, rooms: self.rooms.count,
             uptimeSeconds: Int((self.clock() - self.startedAt) / 1000))
     }

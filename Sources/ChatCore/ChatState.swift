@@ -39,6 +39,10 @@
 public final class ChatState {
     /// Server-wide counters. The glue adds its byte and slow-consumer counts here directly.
     public var counters = ChatCounters()
+    /// Called just before the counters are reported (``statistics``), so that the glue can fill in
+    /// figures only it can read at that moment, such as the output queued right now. It may only
+    /// update the counters it is given.
+    public var refreshCounters: ((inout ChatCounters) -> Void)?
 
     let config: ChatConfig
     let lobby: Name

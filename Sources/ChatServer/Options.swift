@@ -18,13 +18,24 @@ struct Options {
     /// nil: derived from the open-files limit at start-up.
     var maxConnections: Int?
     var maxLine = 4096
+    /// The soft output limit per client (slow consumers: see ``slowConsumerGraceMilliseconds``).
     var maxOutbuf = 1 << 20
+    /// How long a client's queue may stay above ``maxOutbuf`` before it is dropped.
+    var slowConsumerGraceMilliseconds = 10_000
+    /// The hard output limit per client as given; nil: ``defaultMaxOutbufHard`` or ``maxOutbuf``.
+    var maxOutbufHard: Int?
+    /// All clients' queued output together, kept by backpressure; 0 = no budget.
+    var maxTotalOutbuf = 256 << 20
     var idleTimeout = 0
     var rate = 0
     var presenceLimit = 1000
     var logLevel = LogLevel.info
     var printPort = false
     var keepAlive = true
+
+    static let defaultMaxOutbufHard = 16 << 20
+    /// The hard limit in force: the flag, or the default raised to the soft limit if that is higher.
+    var hardOutbuf: Int { maxOutbufHard ?? max(Self.defaultMaxOutbufHard, maxOutbuf) }
 
     static let usage = """
         Usage: switchboard [options]
@@ -43,8 +54,22 @@ struct Options {
           --server-name NAME    the IRC server name (default switchboard.local)
           --max-connections N   clients at most; more get ERR server-full (default: open-files limit - 64)
           --max-line BYTES      longest line accepted, newline excluded (default 4096)
-          --max-outbuf BYTES    output queued for one client before it is dropped as a slow
-                                consumer (default 1048576)
+          --max-outbuf BYTES    output that may pile up for a client that reads slowly; a client with
+                                more than this waiting for the whole grace period is dropped as a slow
+                                consumer (ERR slow-consumer), one that catches up in time is kept
+                                (default 1048576)
+          --slow-consumer-grace S
+                                seconds a client may stay above --max-outbuf before it is dropped;
+                                fractions such as 0.5 work (default 10)
+          --max-outbuf-hard BYTES
+                                a client with more than this waiting is dropped at once, grace period
+                                or not; at least --max-outbuf (default 16777216, or --max-outbuf if
+                                that is larger)
+          --max-total-outbuf BYTES
+                                output that may wait for all clients together; past it the server
+                                stops reading from the clients causing the most output until it has
+                                drained, so they are slowed down, never dropped; 0 = no limit
+                                (default 268435456)
           --idle-timeout S      close clients silent for S seconds, 0 = never (default 0)
           --rate N              lines per second per client, with a burst of N; a faster client is
                                 slowed by not reading from it, never by dropping lines; 0 = unlimited (default 0)
@@ -140,6 +165,17 @@ struct Options {
                 set(number(1...(64 << 20))) { options.maxLine = $0 }
             case "--max-outbuf":
                 set(number(1024...(1 << 40))) { options.maxOutbuf = $0 }
+            case "--slow-consumer-grace":
+                guard let text = value() else { return .exit(message: "--slow-consumer-grace needs a value", status: 2) }
+                guard let seconds = Double(text), seconds.isFinite, (0...86_400).contains(seconds) else {
+                    return .exit(
+                        message: "--slow-consumer-grace: '\(text)' is not a number of seconds in 0...86400", status: 2)
+                }
+                options.slowConsumerGraceMilliseconds = Int((seconds * 1000).rounded())
+            case "--max-outbuf-hard":
+                set(number(1024...(1 << 40))) { options.maxOutbufHard = $0 }
+            case "--max-total-outbuf":
+                set(number(0...(1 << 44))) { options.maxTotalOutbuf = $0 }
             case "--idle-timeout":
                 set(number(0...(365 * 86400))) { options.idleTimeout = $0 }
             case "--rate":
@@ -160,6 +196,11 @@ struct Options {
                 return .exit(message: "unknown option '\(argument)' (see --help)", status: 2)
             }
             if let failure { return .exit(message: failure, status: 2) }
+        }
+        if let hard = options.maxOutbufHard, hard < options.maxOutbuf {
+            return .exit(
+                message: "--max-outbuf-hard: \(hard) is below --max-outbuf (\(options.maxOutbuf)); "
+                    + "the hard limit must be at least the soft one", status: 2)
         }
         return .run(options)
     }

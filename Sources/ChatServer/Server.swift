@@ -19,7 +19,7 @@ final class Server {
     private var listeners: [Listener] = []
     private var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
-    private let slowConsumerLine: [UInt8]
+    let slowConsumerLine: [UInt8]
     private let ircServerFullLine: [UInt8]
     private let ircSlowConsumerLine: [UInt8]
     /// What the IRC front end says about this server.
@@ -37,6 +37,8 @@ final class Server {
     private var statsTimer: Reactor.Timer?
     private var lastMessagesIn = 0
     private var lastDeliveriesOut = 0
+    /// When the output budget makes clients' lines wait (OutputPolicy.swift).
+    var outputHold = OutputHold.off
 
     init(options: Options, reactor: Reactor) {
         self.options = options
@@ -91,6 +93,7 @@ final class Server {
         if let path = options.ircUnixPath {
             try listen(on: try unixAddress(path, flag: "--irc-unix"), .irc)
         }
+        applyOutputBudget()
         statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
         log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
             + "(max \(maxConnections) connections)")
@@ -150,14 +153,13 @@ final class Server {
         switch kind {
         case .line:
             session = LineSession(server: self, connection: connection, id: id)
-            connection.overflowNotice = slowConsumerLine
+            applyOutputLimits(to: connection, notice: slowConsumerLine)
         case .irc:
             session = IRCSession(server: self, connection: connection, id: id, host: Self.host(of: connection))
-            connection.overflowNotice = ircSlowConsumerLine
+            applyOutputLimits(to: connection, notice: ircSlowConsumerLine)
         }
         delivery.table.attach(id, session: session, connection: connection)
         connection.handler = session
-        connection.maxOutboundBytes = options.maxOutbuf
         if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
         switch kind {
         case .line:
@@ -180,9 +182,9 @@ final class Server {
         let why: String?
         switch reason {
         case .outputLimitExceeded, .slowConsumerTimedOut:
-            state.counters.slowConsumerDrops += 1
+            let limit = countSlowConsumerDrop(reason)
             why = "slow-consumer"
-            log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd))")
+            log(.info, "dropped slow consumer \(state.nick(of: id) ?? "?") (fd \(fd)): \(limit)")
         case .local: why = session.ending.reason
         case .peerClosed: why = "quit"
         case .reset: why = "connection reset"
@@ -240,7 +242,7 @@ final class Server {
         lastMessagesIn = counters.messagesIn
         lastDeliveriesOut = counters.deliveriesOut
         log(.info, "\(sessionCount) connections, \(state.roomCount) rooms, \(messages / 10) msg/s in, "
-            + "\(deliveries / 10) deliveries/s out, \(counters.slowConsumerDrops) slow consumers dropped")
+            + "\(deliveries / 10) deliveries/s out, \(outputSummary)")
     }
 }
 

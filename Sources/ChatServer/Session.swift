@@ -8,7 +8,8 @@ import Reactor
 /// with its codec.
 ///
 /// Kept small: at 10,000 idle clients every byte here is 10 KB of server memory. Rate-limit state
-/// lives in a ``Throttle`` allocated only when `--rate` is set.
+/// lives in a ``Throttle`` allocated only when `--rate` is set, or while the output budget holds
+/// some of this client's lines.
 class Session: ConnectionHandler {
     /// Why the server itself closed this session; becomes the departure reason.
     enum Ending: UInt8 {
@@ -69,12 +70,35 @@ class Session: ConnectionHandler {
             throttle.process(bytes, framer: &framer, session: self)
             return
         }
+        // Past the budget's high watermark a read may cause only so much output; its other lines
+        // wait in a throttle (one comparison per line, against a threshold taken once per read).
+        let reactor = connection.reactor
+        let holdAbove = server.outputHold.threshold(queued: reactor.queuedOutputBytes)
+        var held: Throttle?
         framer.process(bytes) { frame in
+            if held == nil && reactor.queuedOutputBytes <= holdAbove {
+                switch frame {
+                case .line(let line): self.handle(line: line)
+                case .overlong: self.lineTooLong()
+                }
+                return
+            }
+            let throttle = held ?? Throttle(rate: 0, now: reactor.now)
+            held = throttle
             switch frame {
-            case .line(let line): self.handle(line: line)
-            case .overlong: self.lineTooLong()
+            case .line(let line): throttle.keep(line)
+            case .overlong: throttle.keepOverlong(self)
             }
         }
+        if let held, !held.isEmpty {
+            throttle = held
+            held.holdIfNeeded(self)
+        }
+    }
+
+    /// A throttle without a rate limit has handled the last line the budget held.
+    func throttleDrained() {
+        throttle = nil
     }
 
     /// The connection is gone; subclasses cancel their own timers.

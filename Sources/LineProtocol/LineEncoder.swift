@@ -146,7 +146,8 @@ public enum LineEncoder {
         "/quit [REASON]    leave; the server answers BYE [REASON] and closes the connection",
     ]
 
-    /// The `STAT` names, in the order `/stats` lists them.
+    /// The `STAT` names, in the order `/stats` lists them. Later additions go at the end: clients
+    /// may rely on the order of the first eight (docs/PROTOCOL.md).
     private static func encodeStatistics(_ statistics: ChatStatistics, into buffer: inout EncodeBuffer) {
         let counters = statistics.counters
         let stats: [(name: StaticString, value: Int)] = [
@@ -158,6 +159,13 @@ public enum LineEncoder {
             ("bytes_out", counters.bytesOut),
             ("slow_consumer_drops", counters.slowConsumerDrops),
             ("uptime_seconds", statistics.uptimeSeconds),
+            ("slow_consumer_drops_soft_limit", counters.slowConsumerSoftLimitDrops),
+            ("slow_consumer_drops_hard_limit", counters.slowConsumerHardLimitDrops),
+            ("output_queued_bytes", counters.outputQueuedBytes),
+            ("output_queued_peak_bytes", counters.outputQueuedPeakBytes),
+            ("output_budget_pauses", counters.outputBudgetPauses),
+            ("output_budget_paused_connections", counters.outputBudgetPausedConnections),
+            ("output_budget_paused_ms", counters.outputBudgetPausedMilliseconds),
         ]
         for stat in stats {
             buffer.append("STAT ")

@@ -107,12 +107,16 @@ extension EndToEnd {
             try clients[0].sync()
 
             try clients[0].send("/stats")
-            let lines = clients[0].readLines(9)
+            let lines = clients[0].readLines(16)
+            // The first eight in the order docs/PROTOCOL.md promises, the later additions after them.
             let names = [
                 "connections", "rooms", "messages_in", "deliveries_out", "bytes_in", "bytes_out",
                 "slow_consumer_drops", "uptime_seconds",
+                "slow_consumer_drops_soft_limit", "slow_consumer_drops_hard_limit", "output_queued_bytes",
+                "output_queued_peak_bytes", "output_budget_pauses", "output_budget_paused_connections",
+                "output_budget_paused_ms",
             ]
-            #expect(lines.count == 9)
+            #expect(lines.count == 16)
             #expect(lines.dropLast().map { String($0.split(separator: " ")[1]) } == names)
             #expect(lines.last == "END stats")
             let stats = try clients[0].stats()
@@ -125,6 +129,14 @@ extension EndToEnd {
             #expect((stats["bytes_out"] ?? 0) > 200)
             #expect(stats["slow_consumer_drops"] == 0)
             #expect((0...30).contains(stats["uptime_seconds"] ?? -1))
+            #expect(stats["slow_consumer_drops_soft_limit"] == 0)
+            #expect(stats["slow_consumer_drops_hard_limit"] == 0)
+            // Everything queued has gone out by now: the replies before this /stats were read.
+            #expect(stats["output_queued_bytes"] == 0)
+            #expect((1..<(1 << 20)).contains(stats["output_queued_peak_bytes"] ?? -1))
+            #expect(stats["output_budget_pauses"] == 0)
+            #expect(stats["output_budget_paused_connections"] == 0)
+            #expect(stats["output_budget_paused_ms"] == 0)
 
             clients[1].close()
             try clients[0].expectLine(prefix: "PART lobby \(clients[1].nick)")

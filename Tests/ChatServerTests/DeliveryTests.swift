@@ -98,7 +98,9 @@ extension EndToEnd {
             .timeLimit(.minutes(1))
         )
         func slowConsumer() throws {
-            let server = try ServerProcess.start(["--max-outbuf", "65536"])
+            // --max-outbuf is the soft limit now (kept for --slow-consumer-grace, 10 s): the hard limit
+            // at the same 64 KiB keeps this test what it was, a drop as soon as the queue passes it.
+            let server = try ServerProcess.start(["--max-outbuf", "65536", "--max-outbuf-hard", "65536"])
             defer { server.stop() }
             let flooder = try server.connect()
             let readers = [try server.connect(), try server.connect()]

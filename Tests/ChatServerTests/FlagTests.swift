@@ -19,6 +19,12 @@ extension EndToEnd {
             (["--max-line"], "--max-line"),
             (["--max-connections", "0"], "--max-connections"),
             (["--max-outbuf", "ten"], "--max-outbuf"),
+            (["--slow-consumer-grace", "soon"], "--slow-consumer-grace"),
+            (["--slow-consumer-grace", "-1"], "--slow-consumer-grace"),
+            (["--slow-consumer-grace"], "--slow-consumer-grace"),
+            (["--max-outbuf-hard", "big"], "--max-outbuf-hard"),
+            (["--max-outbuf", "2000000", "--max-outbuf-hard", "1000000"], "--max-outbuf-hard"),
+            (["--max-total-outbuf", "-1"], "--max-total-outbuf"),
             (["--idle-timeout", "-3"], "--idle-timeout"),
             (["--rate", "fast"], "--rate"),
             (["--presence-limit", ""], "--presence-limit"),
@@ -49,6 +55,7 @@ extension EndToEnd {
             #expect(outcome.stdout.hasPrefix("Usage: switchboard"))
             for flag in [
                 "--host", "--port", "--unix", "--max-connections", "--max-line", "--max-outbuf",
+                "--slow-consumer-grace", "--max-outbuf-hard", "--max-total-outbuf",
                 "--idle-timeout", "--rate", "--presence-limit", "--no-keepalive", "--log-level",
                 "--print-port", "--help", "--version",
             ] {

@@ -211,6 +211,8 @@ extension ChatStateTests {
             chat.state.counters.bytesIn += 1234
             chat.state.counters.bytesOut += 5678
             chat.state.counters.slowConsumerDrops += 2
+            chat.state.counters.slowConsumerSoftLimitDrops += 1
+            chat.state.counters.slowConsumerHardLimitDrops += 1
             chat.clock.advance(seconds: 75)
             chat.clock.milliseconds += 999
             chat.reset()
@@ -219,8 +221,36 @@ extension ChatStateTests {
                 chat.lines(a) == [
                     "STAT connections 3", "STAT rooms 2", "STAT messages_in 3", "STAT deliveries_out 3",
                     "STAT bytes_in 1234", "STAT bytes_out 5678", "STAT slow_consumer_drops 2",
-                    "STAT uptime_seconds 75", "END stats",
+                    "STAT uptime_seconds 75", "STAT slow_consumer_drops_soft_limit 1",
+                    "STAT slow_consumer_drops_hard_limit 1", "STAT output_queued_bytes 0",
+                    "STAT output_queued_peak_bytes 0", "STAT output_budget_pauses 0",
+                    "STAT output_budget_paused_connections 0", "STAT output_budget_paused_ms 0", "END stats",
                 ])
+        }
+
+        @Test("/stats lets the glue fill in its figures just before reporting them")
+        func statsRefresh() {
+            let chat = ChatHarness()
+            let a = chat.connect(1)
+            var refreshes = 0
+            chat.state.refreshCounters = { counters in
+                refreshes += 1
+                counters.outputQueuedBytes = 100 * refreshes
+                counters.outputBudgetPauses = refreshes
+            }
+            chat.reset()
+            #expect(refreshes == 0, "refreshed before anyone asked")
+            chat.type("/stats", from: a)
+            chat.type("/stats", from: a)
+            let lines = chat.lines(a)
+            #expect(refreshes == 2)
+            #expect(lines.filter { $0.hasPrefix("STAT output_queued_bytes ") } == [
+                "STAT output_queued_bytes 100", "STAT output_queued_bytes 200",
+            ])
+            #expect(lines.filter { $0.hasPrefix("STAT output_budget_pauses ") } == [
+                "STAT output_budget_pauses 1", "STAT output_budget_pauses 2",
+            ])
+            #expect(chat.state.counters.outputBudgetPauses == 2)
         }
 
         @Test("/help lists INFO lines naming every command, then END help")

@@ -75,8 +75,15 @@ import Testing
 
     @Test("statistics list every counter in the documented order, then END stats")
     func spellsStatistics() {
-        let counters = ChatCounters(
+        var counters = ChatCounters(
             connections: 1, messagesIn: 2, deliveriesOut: 3, bytesIn: 4, bytesOut: 5, slowConsumerDrops: 6)
+        counters.slowConsumerSoftLimitDrops = 9
+        counters.slowConsumerHardLimitDrops = 10
+        counters.outputQueuedBytes = 11
+        counters.outputQueuedPeakBytes = 12
+        counters.outputBudgetPauses = 13
+        counters.outputBudgetPausedConnections = 14
+        counters.outputBudgetPausedMilliseconds = 15
         #expect(
             Self.encoded(.statistics(ChatStatistics(counters: counters, rooms: 7, uptimeSeconds: 8)))
                 == """
@@ -88,6 +95,13 @@ import Testing
                 STAT bytes_out 5
                 STAT slow_consumer_drops 6
                 STAT uptime_seconds 8
+                STAT slow_consumer_drops_soft_limit 9
+                STAT slow_consumer_drops_hard_limit 10
+                STAT output_queued_bytes 11
+                STAT output_queued_peak_bytes 12
+                STAT output_budget_pauses 13
+                STAT output_budget_paused_connections 14
+                STAT output_budget_paused_ms 15
                 END stats
 
                 """)
