@@ -210,9 +210,7 @@ extension IRCConnection {
             return self.numeric(329, [channel, String(details.createdAt)], trailing: false)
         }
         // Parse "+o-v alice bob" into changes; a list query (b without an argument) is answered here.
-        // Arguments become single words: a trailing one could hold spaces, and they are echoed as
-        // middle parameters.
-        var arguments = params.dropFirst(2).map { Self.safeMiddle(String(decoding: $0, as: UTF8.self)) }[...]
+        var arguments = params.dropFirst(2)[...]
         var changes: [RoomModeChange] = []
         var adding = true
         for letter in String(decoding: params[1], as: UTF8.self) {
@@ -235,7 +233,17 @@ extension IRCConnection {
                     self.numeric(461, ["MODE", "Not enough parameters"])
                     continue
                 }
-                argument = next
+                // One word, as it will be echoed as a middle parameter: a trailing one could be
+                // empty or hold spaces (ERR_INVALIDMODEPARAM).
+                guard !next.isEmpty, next[0] != UInt8(ascii: ":"), !next.contains(UInt8(ascii: " ")) else {
+                    self.numeric(696, [channel, String(letter), "*", "Invalid mode parameter"])
+                    continue
+                }
+                if mode == .op || mode == .voice, self.state.client(named: next) == nil {
+                    self.numeric(401, [Self.shown(next), "No such nick/channel"])
+                    continue
+                }
+                argument = String(decoding: next, as: UTF8.self)
             }
             changes.append(RoomModeChange(adding: adding, mode: mode, argument: argument))
         }

@@ -40,7 +40,7 @@ extension IRCConnection {
                     if !notice { self.numeric(403, [Self.shown(target), "No such channel"]) }
                     continue
                 }
-                guard self.state.isMember(self.id, of: name) else {
+                guard self.state.isMember(self.id, of: name) || !self.hasMode(.noOutsideMessages, name) else {
                     if !notice { self.numeric(404, ["#" + name.string, "Cannot send to channel"]) }
                     continue
                 }
@@ -64,6 +64,11 @@ extension IRCConnection {
                 }
             }
         }
+    }
+
+    /// Whether the room `name` has the flag `mode` set (`+n`, `+m`).
+    func hasMode(_ mode: RoomMode, _ name: Name) -> Bool {
+        self.state.details(of: name)?.modes.contains { $0.mode == mode && $0.adding } ?? false
     }
 
     /// With `echo-message`, the sender gets its own message as the others see it (same `msgid`).
@@ -94,7 +99,9 @@ extension IRCConnection {
                     self.numeric(403, [Self.shown(target), "No such channel"])
                     continue
                 }
-                guard self.state.isMember(self.id, of: name) else {
+                let member = self.state.isMember(self.id, of: name)
+                let silenced = self.hasMode(.moderated, name) && self.state.status(of: self.id, in: name).isEmpty
+                guard (member || !self.hasMode(.noOutsideMessages, name)) && !silenced else {
                     self.numeric(404, ["#" + name.string, "Cannot send to channel"])
                     continue
                 }

@@ -178,6 +178,15 @@ public final class IRCConnection {
         case "TOPIC": self.topic(params)
         case "KICK": self.kick(params)
         case "INVITE": self.invite(params)
+        case "TIME": self.numeric(391, [self.serverName, IRCTime.format(self.encoder.wallClock())])
+        case "VERSION":
+            self.numeric(351, [self.config.version, self.serverName, "Switchboard, a chat server on an epoll reactor"])
+            let me = self.me
+            self.output.write { self.encoder.isupport(for: me, into: &$0) }
+        case "INFO":
+            self.numeric(371, ["\(self.config.version): line chat and IRC on the same rooms"])
+            self.numeric(371, ["Server started \(self.config.created)"])
+            self.numeric(374, ["End of INFO list"])
         default:
             self.numeric(421, [Self.shown(message.commandBytes, limit: 32), "Unknown command"])
         }

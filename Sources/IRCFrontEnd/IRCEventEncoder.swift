@@ -189,11 +189,18 @@ public final class IRCEventEncoder {
         IRCEncoder.numeric(2, server: server, target: me, ["Your host is \(server), running version \(self.config.version)"], alwaysTrailing: true, into: &buffer)
         IRCEncoder.numeric(3, server: server, target: me, ["This server was created \(self.config.created)"], alwaysTrailing: true, into: &buffer)
         IRCEncoder.numeric(4, server: server, target: me, [server, self.config.version, "i", "biklmnotv", "bklov"], into: &buffer)
+        self.isupport(for: me, into: &buffer)
+    }
+
+    /// The `005` lines (12 tokens each), for `nick`: at registration and after `VERSION`.
+    func isupport(for nick: String, into buffer: inout EncodeBuffer) {
         let tokens = self.config.isupport
         var start = 0
         while start < tokens.count {
             let chunk = Array(tokens[start..<min(start + 12, tokens.count)])
-            IRCEncoder.numeric(5, server: server, target: me, chunk + ["are supported by this server"], alwaysTrailing: true, into: &buffer)
+            IRCEncoder.numeric(
+                5, server: self.config.serverName, target: nick, chunk + ["are supported by this server"],
+                alwaysTrailing: true, into: &buffer)
             start += 12
         }
     }
