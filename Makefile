@@ -5,7 +5,9 @@ HOST       ?= 127.0.0.1
 PORT       ?= 9999
 ARGS       ?=
 
-.PHONY: build release run test test-asan bench bench-baseline clean
+IRCTEST    ?= $(CURDIR)/../shared/irctest
+
+.PHONY: build release run test test-asan irctest bench bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -28,6 +30,12 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
 		--scratch-path .build-asan --no-parallel
+
+# The irctest conformance suite (IRCTEST=path, default ../shared/irctest) against a release build,
+# through irctest's external-server controller: the selection and why anything is left out are in
+# docs/IRC.md. A failure, or fewer passes than the floor in .ci/irctest.sh, fails. About 15 s.
+irctest: release
+	IRCTEST='$(IRCTEST)' bash .ci/irctest.sh
 
 # Release build, then switchboard and redis-server side by side on the standard workloads.
 # make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.
