@@ -94,34 +94,38 @@ final class RoomSettings {
     }
 }
 
-/// `*` and `?` wildcard matching, ASCII case-insensitive, for ban masks.
+/// `*` and `?` wildcard matching, ASCII case-insensitive: ban masks here, WHO masks in IRC.
 public enum Wildcard {
     /// Whether `text` matches `pattern`, where `*` is any run and `?` any one character.
     public static func matches(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern.utf8).map(Self.fold)
-        let t = Array(text.utf8).map(Self.fold)
-        var (pi, ti) = (0, 0)
+        var text = text
+        return text.withUTF8 { Self.matches(Array(pattern.utf8), UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same over bytes: `*` any run, `?` any one byte.
+    public static func matches(_ pattern: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
+        var (p, t) = (0, 0)
         var star = -1
-        var mark = 0
-        while ti < t.count {
+        var resume = 0
+        while t < text.count {
             // `*` first: a `*` in the text is a character like any other, never a match for the star.
-            if pi < p.count && p[pi] == UInt8(ascii: "*") {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
-                pi += 1
-                ti += 1
+            if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
+                star = p
+                resume = t
+                p += 1
+            } else if p < pattern.count && (pattern[p] == UInt8(ascii: "?") || Self.fold(pattern[p]) == Self.fold(text[t])) {
+                p += 1
+                t += 1
             } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
+                p = star + 1
+                resume += 1
+                t = resume
             } else {
                 return false
             }
         }
-        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
-        return pi == p.count
+        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
     }
 
     private static func fold(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }

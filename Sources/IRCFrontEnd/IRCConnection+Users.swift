@@ -119,44 +119,17 @@ extension IRCConnection {
 
     private func whoMatches(_ pattern: [UInt8], _ client: ClientID) -> Bool {
         guard let nick = self.state.nickName(of: client) else { return false }
-        if nick.withBytes({ Self.glob(pattern, $0) }) { return true }
+        if nick.withBytes({ Wildcard.matches(pattern, $0) }) { return true }
         guard let identity = self.state.identity(of: client) else { return false }
         for text in [identity.user, identity.host, identity.realName, self.serverName] {
             var text = text
-            if text.withUTF8({ Self.glob(pattern, UnsafeRawBufferPointer($0)) }) { return true }
+            if text.withUTF8({ Wildcard.matches(pattern, UnsafeRawBufferPointer($0)) }) { return true }
         }
         return false
     }
 
     private static func hasWildcard(_ mask: UnsafeRawBufferPointer) -> Bool {
         mask.contains(UInt8(ascii: "*")) || mask.contains(UInt8(ascii: "?"))
-    }
-
-    /// IRC's wildcard match: `*` any run, `?` any one byte, ASCII letters ignoring case.
-    static func glob(_ pattern: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
-        func fold(_ byte: UInt8) -> UInt8 { byte &- 0x41 < 26 ? byte | 0x20 : byte }
-        var p = 0
-        var t = 0
-        var star = -1
-        var resume = 0
-        while t < text.count {
-            if p < pattern.count && (pattern[p] == UInt8(ascii: "?") || fold(pattern[p]) == fold(text[t])) {
-                p += 1
-                t += 1
-            } else if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
-                star = p
-                resume = t
-                p += 1
-            } else if star >= 0 {
-                p = star + 1
-                resume += 1
-                t = resume
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
     }
 
     /// Whether `host` is a numeric address (WHOX `i`).
