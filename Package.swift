@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ChatCore", targets: ["ChatCore"]),
         .library(name: "LineProtocol", targets: ["LineProtocol"]),
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
+        .library(name: "WebSocket", targets: ["WebSocket"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -32,6 +33,9 @@ let package = Package(
         .target(name: "LineProtocol", dependencies: ["ChatCore", "Codec"], swiftSettings: swiftSettings),
         // IRC (RFC 1459/2812, Modern IRC, IRCv3 message-tags) as a pure codec: lines to messages, parts to lines.
         .target(name: "IRCProtocol", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // HTTP/1.1 request heads, the WebSocket handshake (SHA-1, base64) and frames (RFC 6455) as pure
+        // codecs, for any embedder of the Reactor. No chat, no sockets.
+        .target(name: "WebSocket", dependencies: ["Codec"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -56,6 +60,7 @@ let package = Package(
             name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
             swiftSettings: swiftSettings),
         .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Codec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
