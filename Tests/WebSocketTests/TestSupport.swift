@@ -49,13 +49,14 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-/// Ways to divide `count` bytes into reads: every fixed size from 1 byte up to `count` (sizes past
-/// `maxFixed` only when `count` is small), then random sizes with empty reads mixed in.
+/// Ways to divide `count` bytes into reads: every fixed size from 1 byte up to `count` (or up to
+/// `maxFixed` when `count` is more than twice that), then `random` chunkings of random sizes with
+/// empty reads mixed in.
 func chunkings(of count: Int, maxFixed: Int = 64, random: Int = 20, seed: UInt64 = 7) -> [[Int]] {
     var result: [[Int]] = []
-    let largest = max(1, count <= 2 * maxFixed ? count : maxFixed)
-    for size in 1...largest {
-        result.append(Array(repeating: size, count: max(1, (count + size - 1) / size)))
+    let largest = count <= 2 * maxFixed ? count : maxFixed
+    for size in stride(from: 1, through: largest, by: 1) {
+        result.append(Array(repeating: size, count: (count + size - 1) / size))
     }
     var generator = SeededGenerator(seed: seed &+ UInt64(count))
     for _ in 0..<random {
