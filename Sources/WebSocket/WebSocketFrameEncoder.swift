@@ -121,11 +121,22 @@ public enum WebSocketFrameEncoder {
         Self.writeFrame(opcode: .pong, payload: payload, maskingKey: maskingKey, into: &buffer)
     }
 
-    /// Writes a header into `destination` (at least ``maxHeaderLength`` bytes) and returns its length.
-    static func renderHeader(
+    /// Writes a frame header into raw memory of at least ``maxHeaderLength`` bytes and returns its
+    /// length; for a caller that queues the header and the payload separately, with no buffer.
+    ///
+    /// ```swift
+    /// withUnsafeTemporaryAllocation(byteCount: WebSocketFrameEncoder.maxHeaderLength, alignment: 1) { header in
+    ///     let length = WebSocketFrameEncoder.renderHeader(
+    ///         opcode: .text, fin: true, payloadLength: payload.count, maskingKey: nil, into: header)
+    ///     connection.write(UnsafeRawBufferPointer(rebasing: header[..<length]))
+    /// }
+    /// connection.write(payload)
+    /// ```
+    public static func renderHeader(
         opcode: WebSocketOpcode, fin: Bool, payloadLength: Int, maskingKey: WebSocketMaskingKey?,
         into destination: UnsafeMutableRawBufferPointer
     ) -> Int {
+        precondition(destination.count >= Self.maxHeaderLength, "a frame header needs room for 14 bytes")
         precondition(payloadLength >= 0, "a payload length cannot be negative")
         precondition(!opcode.isControl || (fin && payloadLength <= 125), "control frames are whole and at most 125 bytes")
         destination[0] = (fin ? 0x80 : 0) | opcode.rawValue
