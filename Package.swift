@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LineProtocol", targets: ["LineProtocol"]),
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
+        .library(name: "ReactorWebSocket", targets: ["ReactorWebSocket"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -36,6 +37,9 @@ let package = Package(
         // HTTP/1.1 request heads, the WebSocket handshake (SHA-1, base64) and frames (RFC 6455) as pure
         // codecs, for any embedder of the Reactor. No chat, no sockets.
         .target(name: "WebSocket", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // WebSocket on the Reactor: a ConnectionHandler doing the handshake, frames, pings and the close.
+        .target(
+            name: "ReactorWebSocket", dependencies: ["Reactor", "Codec", "WebSocket"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -61,6 +65,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol", "Codec"], swiftSettings: swiftSettings),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReactorWebSocketTests",
+            dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
