@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
+        .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
     ],
     targets: [
         // Headers Glibc does not export to Swift (epoll, eventfd, timerfd, signalfd, accept4).
@@ -49,6 +50,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),
+        // The WebSocket embedding example: an echo server for browsers and the Autobahn test suite.
+        .executableTarget(
+            name: "WebSocketEcho", dependencies: ["Reactor", "ReactorWebSocket", "WebSocket"],
+            swiftSettings: swiftSettings),
         // The `chatload` load generator, built on Reactor as a client.
         .executableTarget(
             name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
