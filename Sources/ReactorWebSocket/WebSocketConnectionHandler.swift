@@ -107,7 +107,8 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
         connection.write(frame)
     }
 
-    /// Sends a ping (at most 125 bytes of payload); the answer arrives as ``WebSocketDelegate/webSocket(_:didReceivePong:)``.
+    /// Sends a ping (at most 125 bytes of payload); the answer arrives as
+    /// ``WebSocketDelegate/webSocket(_:didReceivePong:)``.
     public func ping(_ payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
         precondition(payload.count <= 125, "a ping carries at most 125 bytes")
         self.sendMessage(opcode: .ping, payload: payload)
@@ -141,7 +142,8 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
     }
 
     /// Queues a header and then the payload: two copies into the output queue, no buffer of our own.
-    private static func writeFrame(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, on connection: Connection) {
+    private static func writeFrame(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, on connection: Connection)
+    {
         withUnsafeTemporaryAllocation(byteCount: WebSocketFrameEncoder.maxHeaderLength, alignment: 1) { header in
             let length = WebSocketFrameEncoder.renderHeader(
                 opcode: opcode, fin: true, payloadLength: payload.count, maskingKey: nil, into: header)
@@ -224,7 +226,8 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
             return self.refuse(.contentTooLarge, on: connection)
         }
         let pathMatches = self.configuration.path.map { $0 == head.path } ?? true
-        guard let plainRequestHandler = self.plainRequestHandler, !(pathMatches && WebSocketHandshake.isUpgradeRequest(head))
+        guard let plainRequestHandler = self.plainRequestHandler,
+            !(pathMatches && WebSocketHandshake.isUpgradeRequest(head))
         else {
             // Anything on the WebSocket path is a handshake, refused with 405 or 426 if it is not
             // a good one; with no plain-request handler, any other path is not found.

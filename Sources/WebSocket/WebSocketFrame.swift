@@ -80,7 +80,8 @@ public struct WebSocketMaskingKey: Sendable, Hashable {
     public static func random(using generator: inout some RandomNumberGenerator) -> WebSocketMaskingKey {
         let word = generator.next() as UInt32
         return WebSocketMaskingKey(
-            UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word >> 16),
+            UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
+            UInt8(truncatingIfNeeded: word >> 16),
             UInt8(truncatingIfNeeded: word >> 24))
     }
 

@@ -147,7 +147,8 @@ public struct WebSocketFrameDecoder {
 
     /// Copies header bytes from `bytes` at `index`, checking the first two as soon as they are in:
     /// most protocol errors show there, and are refused without waiting for the rest.
-    private mutating func readHeader(_ bytes: UnsafeRawBufferPointer, from index: inout Int) -> WebSocketProtocolError? {
+    private mutating func readHeader(_ bytes: UnsafeRawBufferPointer, from index: inout Int) -> WebSocketProtocolError?
+    {
         while index < bytes.count {
             let needed = self.headerLength() - self.headerCount
             if needed == 0 { break }

@@ -138,7 +138,8 @@ public enum WebSocketFrameEncoder {
     ) -> Int {
         precondition(destination.count >= Self.maxHeaderLength, "a frame header needs room for 14 bytes")
         precondition(payloadLength >= 0, "a payload length cannot be negative")
-        precondition(!opcode.isControl || (fin && payloadLength <= 125), "control frames are whole and at most 125 bytes")
+        precondition(
+            !opcode.isControl || (fin && payloadLength <= 125), "control frames are whole and at most 125 bytes")
         destination[0] = (fin ? 0x80 : 0) | opcode.rawValue
         let maskBit: UInt8 = maskingKey == nil ? 0 : 0x80
         var length: Int
@@ -196,7 +197,8 @@ extension WebSocketFrameEncoder {
         public func finish(
             opcode: WebSocketOpcode, fin: Bool = true, droppingLast: Int = 0, in buffer: inout EncodeBuffer
         ) -> Range<Int> {
-            precondition(buffer.count - droppingLast >= self.payloadStart, "the frame's payload is gone from the buffer")
+            precondition(
+                buffer.count - droppingLast >= self.payloadStart, "the frame's payload is gone from the buffer")
             buffer.removeLast(droppingLast)
             let payloadLength = buffer.count - self.payloadStart
             let headerLength = WebSocketFrameEncoder.headerLength(payloadLength: payloadLength, masked: false)

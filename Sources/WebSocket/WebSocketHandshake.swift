@@ -72,7 +72,9 @@ public struct WebSocketUpgrade: Sendable, Hashable {
     /// Sec-WebSocket-Protocol: text.ircv3.net        (only when one was chosen)
     /// ```
     public func writeResponse(headers: HTTPHeaders = [:], into buffer: inout EncodeBuffer) {
-        var fields: HTTPHeaders = ["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": self.accept]
+        var fields: HTTPHeaders = [
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": self.accept,
+        ]
         if let subprotocol = self.subprotocol { fields.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
         for field in headers { fields.add(name: field.name, value: field.value) }
         HTTPResponseWriter.writeHead(status: .switchingProtocols, headers: fields, into: &buffer)

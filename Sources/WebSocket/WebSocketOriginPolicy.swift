@@ -100,7 +100,8 @@ public struct WebSocketOriginPolicy: Sendable, Hashable {
     static func find(_ needle: String, in bytes: [UInt8]) -> Int? {
         let pattern = Array(needle.utf8)
         guard bytes.count >= pattern.count else { return nil }
-        for start in 0...(bytes.count - pattern.count) where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
+        for start in 0...(bytes.count - pattern.count)
+        where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
             return start
         }
         return nil

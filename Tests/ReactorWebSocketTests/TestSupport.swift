@@ -131,7 +131,8 @@ final class WebSocketTestClient {
             guard !deadline.hasPassed else { throw HarnessError("no response head: \(received)") }
             switch self.socket.readSome(timeout: deadline.remaining) {
             case .bytes(let more): received += more
-            case let other: throw HarnessError("response head: \(other) after \(String(decoding: received, as: UTF8.self))")
+            case let other:
+                throw HarnessError("response head: \(other) after \(String(decoding: received, as: UTF8.self))")
             }
         }
     }
@@ -186,7 +187,8 @@ final class WebSocketTestClient {
                 case .ping(let payload): self.events.append("ping \(String(decoding: payload, as: UTF8.self))")
                 case .pong(let payload): self.events.append("pong \(String(decoding: payload, as: UTF8.self))")
                 case .close(let code, let reason):
-                    self.events.append("close \(code.map(String.init(describing:)) ?? "none") \(String(decoding: reason, as: UTF8.self))")
+                    let codeText = code.map(String.init(describing:)) ?? "none"
+                    self.events.append("close \(codeText) \(String(decoding: reason, as: UTF8.self))")
                 case .failure(let error): self.events.append("failure \(error)")
                 }
             }

@@ -103,7 +103,8 @@ import WebSocket
         defer { server.thread.stopAndJoin() }
         let client = try WebSocketTestClient(port: server.port)
         let head = try client.request(
-            "/ws", fields: WebSocketTestClient.upgradeFields + ["Sec-WebSocket-Protocol: binary.ircv3.net, text.ircv3.net"])
+            "/ws",
+            fields: WebSocketTestClient.upgradeFields + ["Sec-WebSocket-Protocol: binary.ircv3.net, text.ircv3.net"])
         #expect(head.contains("\r\nSec-WebSocket-Protocol: binary.ircv3.net\r\n"))
         #expect(server.log.eventually { $0.first == "open /ws binary.ircv3.net" })
     }
@@ -111,7 +112,10 @@ import WebSocket
     @Test(
         "bad handshakes are refused with their status and the connection is closed",
         arguments: [
-            ("/", ["Host: a", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"], "400 Bad Request"),
+            (
+                "/", ["Host: a", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"],
+                "400 Bad Request"
+            ),
             ("/", ["Host: a"], "426 Upgrade Required"),
             ("/", WebSocketTestClient.upgradeFields.dropLast() + ["Sec-WebSocket-Version: 8"], "426 Upgrade Required"),
             ("/", WebSocketTestClient.upgradeFields + ["Origin: http://evil.example"], "403 Forbidden"),

@@ -24,7 +24,9 @@ import WebSocket
         // 64 six-bit values packed: 48 bytes whose encoding is the alphabet in order.
         var packed: [UInt8] = []
         for group in stride(from: 0, to: 64, by: 4) {
-            let word = UInt32(all[group]) << 18 | UInt32(all[group + 1]) << 12 | UInt32(all[group + 2]) << 6 | UInt32(all[group + 3])
+            let word =
+                UInt32(all[group]) << 18 | UInt32(all[group + 1]) << 12 | UInt32(all[group + 2]) << 6
+                | UInt32(all[group + 3])
             packed += [UInt8(word >> 16), UInt8(word >> 8 & 0xFF), UInt8(word & 0xFF)]
         }
         let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

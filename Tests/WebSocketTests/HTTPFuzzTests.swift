@@ -13,7 +13,8 @@ import WebSocket
         "HEAD http://example.org/ HTTP/1.1\r\nHost: example.org\r\nTransfer-Encoding: chunked\r\n\r\n",
     ]
 
-    static let interesting: [UInt8] = Array(" \t\r\n:/?%#*,;=@[]\u{0}\u{7F}".utf8) + [0x80, 0xC3, 0xFF] + Array("HTTP/1.1".utf8)
+    static let interesting: [UInt8] =
+        Array(" \t\r\n:/?%#*,;=@[]\u{0}\u{7F}".utf8) + [0x80, 0xC3, 0xFF] + Array("HTTP/1.1".utf8)
 
     static func mutate(_ input: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
         var output = input
@@ -65,7 +66,9 @@ import WebSocket
             input += pick(["HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/1.0", "HTTP/2.0", "HTTP/1.1 "])
             input += pick(["\r\n", "\r\n", "\r\n", "\r\n", "\r\n", "\n"])
             for _ in 0..<Int.random(in: 0...5, using: &generator) {
-                input += pick(["Host: a", "Host: [::1]:80", "X: y", "X: y", " folded", "Connection: close", "Content-Length: 3"])
+                input += pick([
+                    "Host: a", "Host: [::1]:80", "X: y", "X: y", " folded", "Connection: close", "Content-Length: 3",
+                ])
                 input += pick(["\r\n", "\r\n", "\r\n", "\r\n", "\r"])
             }
             input += pick(["\r\n", "\r\n", "\r\n", ""])

@@ -86,7 +86,10 @@ import WebSocket
             "GET / HTTP/1.1 [Host: a] [X-Name: J\u{FC}rgen\tK.] path=/ keep-alive none"
         ),
         // Percent escapes are checked and kept.
-        ("GET /a%2Fb%20c HTTP/1.1\r\nHost: a\r\n\r\n", "GET /a%2Fb%20c HTTP/1.1 [Host: a] path=/a%2Fb%20c keep-alive none"),
+        (
+            "GET /a%2Fb%20c HTTP/1.1\r\nHost: a\r\n\r\n",
+            "GET /a%2Fb%20c HTTP/1.1 [Host: a] path=/a%2Fb%20c keep-alive none"
+        ),
     ]
 
     static let refused: [(String, HTTPHeadError)] = [
@@ -298,7 +301,8 @@ import WebSocket
 
     @Test("field names are looked up ignoring case, and list fields split into tokens")
     func fieldLookup() throws {
-        let wire = "GET / HTTP/1.1\r\nHost: a\r\nUPGRADE: WebSocket\r\nconnection: keep-alive,  Upgrade \r\n"
+        let wire =
+            "GET / HTTP/1.1\r\nHost: a\r\nUPGRADE: WebSocket\r\nconnection: keep-alive,  Upgrade \r\n"
             + "Sec-WebSocket-Protocol: a, b\r\nsec-websocket-protocol: c\r\n\r\n"
         var parser = HTTPHeadParser()
         let head = try #require(bytes(wire).withUnsafeBytes { parser.parse($0) }.head)

@@ -25,7 +25,9 @@ import WebSocket
     @Test("the empty message and a pangram hash as sha1sum says")
     func knownStrings() {
         #expect(SHA1.hash("").description == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
-        #expect(SHA1.hash("The quick brown fox jumps over the lazy dog").description == "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12")
+        #expect(
+            SHA1.hash("The quick brown fox jumps over the lazy dog").description
+                == "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12")
     }
 
     @Test(

@@ -17,7 +17,9 @@ func hex(_ bytes: [UInt8]) -> String {
 func unhex(_ text: String) -> [UInt8] {
     let digits = text.utf8.filter { $0 != UInt8(ascii: " ") }
     precondition(digits.count % 2 == 0, "hex strings have two digits per byte")
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
+    return stride(from: 0, to: digits.count, by: 2).map {
+        UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
+    }
 }
 
 /// What `render` appends to a fresh buffer.

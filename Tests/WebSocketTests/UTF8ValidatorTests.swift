@@ -89,10 +89,14 @@ import WebSocket
     func agreesWithStandardLibrary() {
         var generator = SeededGenerator(seed: 0x07F8)
         // Bytes drawn mostly from the ranges UTF-8 uses, so that valid strings come up often.
-        let pools: [ClosedRange<UInt8>] = [0x00...0x7F, 0x80...0xBF, 0xC2...0xDF, 0xE0...0xEF, 0xF0...0xF4, 0x80...0xFF]
+        let pools: [ClosedRange<UInt8>] = [
+            0x00...0x7F, 0x80...0xBF, 0xC2...0xDF, 0xE0...0xEF, 0xF0...0xF4, 0x80...0xFF,
+        ]
         for _ in 0..<5000 {
             let length = Int.random(in: 0...12, using: &generator)
-            let input = (0..<length).map { _ in UInt8.random(in: pools.randomElement(using: &generator)!, using: &generator) }
+            let input = (0..<length).map { _ in
+                UInt8.random(in: pools.randomElement(using: &generator)!, using: &generator)
+            }
             let expected = String(validating: input, as: UTF8.self) != nil
             #expect(input.withUnsafeBytes { UTF8Validator.isValid($0) } == expected, "\(hex(input))")
             let split = Int.random(in: 0...length, using: &generator)

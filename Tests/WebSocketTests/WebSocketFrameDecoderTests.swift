@@ -21,7 +21,8 @@ struct Scenario: Sendable, CustomTestStringConvertible {
 
     static let rfcExamples: [Scenario] = [
         Scenario(
-            name: "a single-frame unmasked text message", input: unhex("81 05 48 65 6c 6c 6f"), events: [.text("Hello")],
+            name: "a single-frame unmasked text message", input: unhex("81 05 48 65 6c 6c 6f"),
+            events: [.text("Hello")],
             role: .client),
         Scenario(
             name: "a single-frame masked text message", input: unhex("81 85 37 fa 21 3d 7f 9f 4d 51 58"),
@@ -73,7 +74,8 @@ struct Scenario: Sendable, CustomTestStringConvertible {
             events: [.text("Hello, world")]),
         Scenario(
             name: "a binary message in fragments, some empty",
-            input: frame(.binary, fin: false, []) + frame(.continuation, fin: false, [1]) + frame(.continuation, fin: false, [])
+            input: frame(.binary, fin: false, []) + frame(.continuation, fin: false, [1])
+                + frame(.continuation, fin: false, [])
                 + frame(.continuation, [2, 3]),
             events: [.binary([1, 2, 3])]),
         Scenario(
@@ -124,7 +126,8 @@ struct Scenario: Sendable, CustomTestStringConvertible {
         Scenario(name: "an empty close frame has no code", input: frame(.close, []), events: [.close(nil, "")]),
         Scenario(name: "a close with a code", input: frame(.close, closePayload(1000)), events: [.close(1000, "")]),
         Scenario(
-            name: "a close with a code and a reason", input: frame(.close, closePayload(1001, bytes("going away \u{1F44B}"))),
+            name: "a close with a code and a reason",
+            input: frame(.close, closePayload(1001, bytes("going away \u{1F44B}"))),
             events: [.close(1001, "going away \u{1F44B}")]),
         Scenario(
             name: "a close with a reason of 123 bytes",
@@ -168,77 +171,93 @@ struct Scenario: Sendable, CustomTestStringConvertible {
 
     // MARK: Protocol errors
 
-    static let failures: [Scenario] = [
-        Scenario(name: "an unmasked frame to a server", input: frame(.text, "hi", key: nil), events: [.failure(.unmaskedFrame)]),
-        Scenario(
-            name: "a masked frame to a client", input: frame(.text, "hi"), events: [.failure(.maskedFrame)], role: .client),
-        Scenario(name: "RSV1 set", input: rawFrame(first: 0xC1, payload: bytes("hi")), events: [.failure(.reservedBitsSet)]),
-        Scenario(name: "RSV2 set", input: rawFrame(first: 0xA1, payload: bytes("hi")), events: [.failure(.reservedBitsSet)]),
-        Scenario(name: "RSV3 set", input: rawFrame(first: 0x91, payload: bytes("hi")), events: [.failure(.reservedBitsSet)]),
-        Scenario(
-            name: "RSV bits on a ping", input: rawFrame(first: 0xF9, payload: []), events: [.failure(.reservedBitsSet)]),
-        Scenario(
-            name: "a fragmented ping", input: rawFrame(first: 0x09, payload: bytes("p")),
-            events: [.failure(.fragmentedControlFrame)]),
-        Scenario(
-            name: "a fragmented close", input: rawFrame(first: 0x08, payload: []),
-            events: [.failure(.fragmentedControlFrame)]),
-        Scenario(
-            name: "a ping of 126 bytes", input: rawFrame(first: 0x89, payload: [UInt8](repeating: 0, count: 126)),
-            events: [.failure(.controlFrameTooLong)]),
-        Scenario(
-            name: "a close of 126 bytes", input: rawFrame(first: 0x88, payload: [UInt8](repeating: 0x30, count: 126)),
-            events: [.failure(.controlFrameTooLong)]),
-        Scenario(
-            name: "a continuation with nothing to continue", input: frame(.continuation, "x"),
-            events: [.failure(.unexpectedContinuation)]),
-        Scenario(
-            name: "a continuation after a finished message", input: frame(.text, "done") + frame(.continuation, "x"),
-            events: [.text("done"), .failure(.unexpectedContinuation)]),
-        Scenario(
-            name: "a new message before the last one's final fragment",
-            input: frame(.text, fin: false, "a") + frame(.text, "b"), events: [.failure(.expectedContinuation)]),
-        Scenario(
-            name: "a binary frame inside a fragmented text message",
-            input: frame(.text, fin: false, "a") + frame(.ping, "") + frame(.binary, [1]),
-            events: [.ping([]), .failure(.expectedContinuation)]),
-        Scenario(
-            name: "a 64-bit length with its top bit set", input: unhex("82 FF 80 00 00 00 00 00 00 00 37 fa 21 3d"),
-            events: [.failure(.payloadLengthTooLarge)]),
-        Scenario(
-            name: "a message over the limit in one frame", input: frame(.binary, [UInt8](repeating: 1, count: 201)),
-            events: [.failure(.messageTooBig)], maxMessageSize: 200),
-        Scenario(
-            name: "a message over the limit across fragments",
-            input: frame(.binary, fin: false, [UInt8](repeating: 1, count: 150))
-                + frame(.continuation, [UInt8](repeating: 2, count: 51)),
-            events: [.failure(.messageTooBig)], maxMessageSize: 200),
-        Scenario(
-            name: "a text message that is not UTF-8", input: frame(.text, [0x48, 0xFF, 0x49]),
-            events: [.failure(.invalidUTF8)]),
-        Scenario(
-            name: "a surrogate in a text message", input: frame(.text, [0xED, 0xA0, 0x80]), events: [.failure(.invalidUTF8)]),
-        Scenario(
-            name: "a text message ending inside a character", input: frame(.text, [0x61, 0xE2, 0x82]),
-            events: [.failure(.invalidUTF8)]),
-        Scenario(
-            name: "a fragmented text message ending inside a character",
-            input: frame(.text, fin: false, "ok") + frame(.continuation, [0xF0, 0x9F]), events: [.failure(.invalidUTF8)]),
-        Scenario(
-            name: "bad UTF-8 in a middle fragment fails before the message ends",
-            input: frame(.text, fin: false, "good") + frame(.continuation, fin: false, [0xC0, 0xAF]),
-            events: [.failure(.invalidUTF8)]),
-        Scenario(
-            name: "binary messages are not checked for UTF-8", input: frame(.binary, [0xFF, 0xFE]),
-            events: [.binary([0xFF, 0xFE])]),
-        Scenario(
-            name: "bytes after a failure are not read", input: frame(.text, "hi", key: nil) + frame(.text, "more"),
-            events: [.failure(.unmaskedFrame)]),
-    ] + (Array(3...7) + Array(0xB...0xF)).map { opcode in
-        Scenario(
-            name: "reserved opcode \(opcode)", input: rawFrame(first: 0x80 | UInt8(opcode), payload: []),
-            events: [.failure(.reservedOpcode)])
-    }
+    static let failures: [Scenario] =
+        [
+            Scenario(
+                name: "an unmasked frame to a server", input: frame(.text, "hi", key: nil),
+                events: [.failure(.unmaskedFrame)]),
+            Scenario(
+                name: "a masked frame to a client", input: frame(.text, "hi"), events: [.failure(.maskedFrame)],
+                role: .client),
+            Scenario(
+                name: "RSV1 set", input: rawFrame(first: 0xC1, payload: bytes("hi")),
+                events: [.failure(.reservedBitsSet)]),
+            Scenario(
+                name: "RSV2 set", input: rawFrame(first: 0xA1, payload: bytes("hi")),
+                events: [.failure(.reservedBitsSet)]),
+            Scenario(
+                name: "RSV3 set", input: rawFrame(first: 0x91, payload: bytes("hi")),
+                events: [.failure(.reservedBitsSet)]),
+            Scenario(
+                name: "RSV bits on a ping", input: rawFrame(first: 0xF9, payload: []),
+                events: [.failure(.reservedBitsSet)]),
+            Scenario(
+                name: "a fragmented ping", input: rawFrame(first: 0x09, payload: bytes("p")),
+                events: [.failure(.fragmentedControlFrame)]),
+            Scenario(
+                name: "a fragmented close", input: rawFrame(first: 0x08, payload: []),
+                events: [.failure(.fragmentedControlFrame)]),
+            Scenario(
+                name: "a ping of 126 bytes", input: rawFrame(first: 0x89, payload: [UInt8](repeating: 0, count: 126)),
+                events: [.failure(.controlFrameTooLong)]),
+            Scenario(
+                name: "a close of 126 bytes",
+                input: rawFrame(first: 0x88, payload: [UInt8](repeating: 0x30, count: 126)),
+                events: [.failure(.controlFrameTooLong)]),
+            Scenario(
+                name: "a continuation with nothing to continue", input: frame(.continuation, "x"),
+                events: [.failure(.unexpectedContinuation)]),
+            Scenario(
+                name: "a continuation after a finished message",
+                input: frame(.text, "done") + frame(.continuation, "x"),
+                events: [.text("done"), .failure(.unexpectedContinuation)]),
+            Scenario(
+                name: "a new message before the last one's final fragment",
+                input: frame(.text, fin: false, "a") + frame(.text, "b"), events: [.failure(.expectedContinuation)]),
+            Scenario(
+                name: "a binary frame inside a fragmented text message",
+                input: frame(.text, fin: false, "a") + frame(.ping, "") + frame(.binary, [1]),
+                events: [.ping([]), .failure(.expectedContinuation)]),
+            Scenario(
+                name: "a 64-bit length with its top bit set", input: unhex("82 FF 80 00 00 00 00 00 00 00 37 fa 21 3d"),
+                events: [.failure(.payloadLengthTooLarge)]),
+            Scenario(
+                name: "a message over the limit in one frame", input: frame(.binary, [UInt8](repeating: 1, count: 201)),
+                events: [.failure(.messageTooBig)], maxMessageSize: 200),
+            Scenario(
+                name: "a message over the limit across fragments",
+                input: frame(.binary, fin: false, [UInt8](repeating: 1, count: 150))
+                    + frame(.continuation, [UInt8](repeating: 2, count: 51)),
+                events: [.failure(.messageTooBig)], maxMessageSize: 200),
+            Scenario(
+                name: "a text message that is not UTF-8", input: frame(.text, [0x48, 0xFF, 0x49]),
+                events: [.failure(.invalidUTF8)]),
+            Scenario(
+                name: "a surrogate in a text message", input: frame(.text, [0xED, 0xA0, 0x80]),
+                events: [.failure(.invalidUTF8)]),
+            Scenario(
+                name: "a text message ending inside a character", input: frame(.text, [0x61, 0xE2, 0x82]),
+                events: [.failure(.invalidUTF8)]),
+            Scenario(
+                name: "a fragmented text message ending inside a character",
+                input: frame(.text, fin: false, "ok") + frame(.continuation, [0xF0, 0x9F]),
+                events: [.failure(.invalidUTF8)]),
+            Scenario(
+                name: "bad UTF-8 in a middle fragment fails before the message ends",
+                input: frame(.text, fin: false, "good") + frame(.continuation, fin: false, [0xC0, 0xAF]),
+                events: [.failure(.invalidUTF8)]),
+            Scenario(
+                name: "binary messages are not checked for UTF-8", input: frame(.binary, [0xFF, 0xFE]),
+                events: [.binary([0xFF, 0xFE])]),
+            Scenario(
+                name: "bytes after a failure are not read", input: frame(.text, "hi", key: nil) + frame(.text, "more"),
+                events: [.failure(.unmaskedFrame)]),
+        ]
+        + (Array(3...7) + Array(0xB...0xF)).map { opcode in
+            Scenario(
+                name: "reserved opcode \(opcode)", input: rawFrame(first: 0x80 | UInt8(opcode), payload: []),
+                events: [.failure(.reservedOpcode)])
+        }
 
     @Test("frames that break the protocol fail the connection with the right reason", arguments: failures)
     func failsConnection(_ scenario: Scenario) {
@@ -294,7 +313,8 @@ struct Scenario: Sendable, CustomTestStringConvertible {
 
     @Test("the decoder holds only unfinished frames and nothing once a message is delivered")
     func boundedBuffering() {
-        let message = frame(.text, fin: false, String(repeating: "a", count: 300)) + frame(.ping, "x")
+        let message =
+            frame(.text, fin: false, String(repeating: "a", count: 300)) + frame(.ping, "x")
             + frame(.continuation, String(repeating: "b", count: 300))
         for chunks in chunkings(of: message.count, maxFixed: 16) {
             var decoder = WebSocketFrameDecoder(maxMessageSize: 600)

@@ -10,7 +10,9 @@ import WebSocket
     func unmaskedExamples() {
         #expect(hex(frame(.text, "Hello", key: nil)) == "810548656c6c6f")
         #expect(hex(frame(.ping, "Hello", key: nil)) == "890548656c6c6f")
-        #expect(hex(frame(.text, fin: false, "Hel", key: nil) + frame(.continuation, "lo", key: nil)) == "010348656c80026c6f")
+        #expect(
+            hex(frame(.text, fin: false, "Hel", key: nil) + frame(.continuation, "lo", key: nil))
+                == "010348656c80026c6f")
     }
 
     @Test("client frames are masked with their key, as in RFC 6455 section 5.7")
@@ -64,7 +66,9 @@ import WebSocket
     @Test("a pong answers a ping with the same bytes")
     func pong() {
         let payload = bytes("are you there?")
-        let wire = payload.withUnsafeBytes { raw in rendered { WebSocketFrameEncoder.writePong(answering: raw, into: &$0) } }
+        let wire = payload.withUnsafeBytes { raw in
+            rendered { WebSocketFrameEncoder.writePong(answering: raw, into: &$0) }
+        }
         #expect(wire == frame(.pong, payload, key: nil))
         #expect(decode(wire, role: .client).events == [.pong(payload)])
     }

@@ -96,7 +96,8 @@ func upgradeFields(replacing: [String] = [], removing: [String] = []) -> [String
             ("GET", "HTTP/1.1", ["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZXM="], [], .badKey),
             ("GET", "HTTP/1.1", ["Sec-WebSocket-Key: not base64 at all!!!!!"], [], .badKey),
             (
-                "GET", "HTTP/1.1", ["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="],
+                "GET", "HTTP/1.1",
+                ["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="],
                 [], .badKey
             ),
             ("GET", "HTTP/1.1", ["Origin: http://evil.example"], [], .originNotAllowed),
@@ -163,7 +164,8 @@ func upgradeFields(replacing: [String] = [], removing: [String] = []) -> [String
     @Test("an upgrade request is told apart from a plain request before it is checked")
     func recognisesUpgrades() throws {
         #expect(WebSocketHandshake.isUpgradeRequest(try upgradeRequest(upgradeFields())))
-        #expect(WebSocketHandshake.isUpgradeRequest(try upgradeRequest(method: "POST", ["Host: a", "Upgrade: WebSocket"])))
+        #expect(
+            WebSocketHandshake.isUpgradeRequest(try upgradeRequest(method: "POST", ["Host: a", "Upgrade: WebSocket"])))
         #expect(!WebSocketHandshake.isUpgradeRequest(try upgradeRequest(["Host: a"])))
     }
 }

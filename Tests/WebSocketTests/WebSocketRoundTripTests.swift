@@ -7,7 +7,9 @@ import WebSocket
 
 @Suite struct WebSocketRoundTripTests {
     /// Text with one-, two-, three- and four-byte characters.
-    static let characters: [Character] = ["a", "Z", " ", "~", "\u{E9}", "\u{3B1}", "\u{20AC}", "\u{4E2D}", "\u{1F603}", "\u{10FFFF}"]
+    static let characters: [Character] = [
+        "a", "Z", " ", "~", "\u{E9}", "\u{3B1}", "\u{20AC}", "\u{4E2D}", "\u{1F603}", "\u{10FFFF}",
+    ]
 
     /// Mostly short, often past the 7-bit length, now and then past the 16-bit one (when `large`).
     static func randomSize(large: Bool = true, using generator: inout SeededGenerator) -> Int {
@@ -24,7 +26,9 @@ import WebSocket
         var events: [Decoded] = []
         func key() -> WebSocketMaskingKey { WebSocketMaskingKey.random(using: &generator) }
         func control() {
-            let payload = (0..<Int.random(in: 0...125, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let payload = (0..<Int.random(in: 0...125, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             if Bool.random(using: &generator) {
                 wire += frame(.ping, payload, key: key())
                 events.append(.ping(payload))
@@ -49,7 +53,9 @@ import WebSocket
                 payload = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
             }
             // Cut anywhere, even inside a character: validity is the message's, not the fragment's.
-            var cuts = (0..<Int.random(in: 0...3, using: &generator)).map { _ in Int.random(in: 0...payload.count, using: &generator) }
+            var cuts = (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                Int.random(in: 0...payload.count, using: &generator)
+            }
             cuts.sort()
             var start = 0
             for (index, end) in (cuts + [payload.count]).enumerated() {
@@ -112,7 +118,9 @@ import WebSocket
         for iteration in 0..<3000 {
             let input: [UInt8]
             if iteration % 3 == 0 {
-                input = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                input = (0..<Int.random(in: 0...64, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
             } else {
                 input = Self.mutate(Self.randomStream(large: false, using: &generator).0, using: &generator)
             }

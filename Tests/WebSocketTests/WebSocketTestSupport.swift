@@ -32,7 +32,8 @@ enum Decoded: Equatable, Sendable, CustomStringConvertible {
         case .binary(let payload): return "binary(\(payload.count) bytes)"
         case .ping(let payload): return "ping(\(hex(payload)))"
         case .pong(let payload): return "pong(\(hex(payload)))"
-        case .close(let code, let reason): return "close(\(code.map(String.init) ?? "none"), \(reason.debugDescription))"
+        case .close(let code, let reason):
+            return "close(\(code.map(String.init) ?? "none"), \(reason.debugDescription))"
         case .failure(let error): return "failure(\(error))"
         }
     }
@@ -73,7 +74,8 @@ func frame(
     }
 }
 
-func frame(_ opcode: WebSocketOpcode, fin: Bool = true, _ text: String, key: WebSocketMaskingKey? = testKey) -> [UInt8] {
+func frame(_ opcode: WebSocketOpcode, fin: Bool = true, _ text: String, key: WebSocketMaskingKey? = testKey) -> [UInt8]
+{
     frame(opcode, fin: fin, bytes(text), key: key)
 }
 
@@ -88,7 +90,9 @@ func rawFrame(first: UInt8, payload: [UInt8], key: WebSocketMaskingKey? = testKe
         header += [mask | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
     } else {
         header.append(mask | 127)
-        for shift in stride(from: 56, through: 0, by: -8) { header.append(UInt8(truncatingIfNeeded: payload.count >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            header.append(UInt8(truncatingIfNeeded: payload.count >> shift))
+        }
     }
     guard let key else { return header + payload }
     let keyBytes = [key.bytes.0, key.bytes.1, key.bytes.2, key.bytes.3]
