@@ -60,10 +60,10 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
 
     /// Where the connection is in its life.
     public private(set) var state = State.handshaking
-    /// The upgrade request, once the handshake succeeded.
-    public private(set) var request: HTTPRequestHead?
-    /// The accepted upgrade (subprotocol, origin), once the handshake succeeded.
-    public private(set) var upgrade: WebSocketUpgrade?
+    /// The subprotocol the handshake chose, if any. (The request itself is handed to
+    /// ``WebSocketDelegate/webSocketDidOpen(_:request:upgrade:)`` and not kept: an idle socket
+    /// holds no head.)
+    public private(set) var subprotocol: String?
 
     private var parser: HTTPHeadParser?
     private var decoder: WebSocketFrameDecoder?
@@ -198,9 +198,7 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
 
     private func readHandshake(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
         var rest = bytes
-        while self.state == .handshaking, var parser = self.parser {
-            let result = parser.parse(rest)
-            self.parser = parser
+        while self.state == .handshaking, let result = self.parser?.parse(rest) {
             switch result {
             case .needMore:
                 return
@@ -255,11 +253,10 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
             self.timer?.cancel()
             self.timer = nil
             self.parser = nil
-            self.request = head
-            self.upgrade = upgrade
+            self.subprotocol = upgrade.subprotocol
             self.decoder = WebSocketFrameDecoder(role: .server, maxMessageSize: self.configuration.maxMessageSize)
             self.state = .open
-            self.delegate?.webSocketDidOpen(self)
+            self.delegate?.webSocketDidOpen(self, request: head, upgrade: upgrade)
         case .failure(let error):
             var buffer = EncodeBuffer(capacity: 256)
             error.writeResponse(into: &buffer)

@@ -46,8 +46,9 @@ public struct WebSocketServerConfiguration: Sendable {
 /// }
 /// ```
 public protocol WebSocketDelegate: AnyObject {
-    /// The handshake succeeded; ``WebSocketConnectionHandler/upgrade`` says how (the subprotocol, the origin).
-    func webSocketDidOpen(_ socket: WebSocketConnectionHandler)
+    /// The handshake succeeded. `request` is the upgrade request (its path, query and fields: read
+    /// what you need now, the handler keeps only the subprotocol) and `upgrade` what was agreed.
+    func webSocketDidOpen(_ socket: WebSocketConnectionHandler, request: HTTPRequestHead, upgrade: WebSocketUpgrade)
 
     /// A whole text message arrived, already checked to be UTF-8.
     func webSocket(_ socket: WebSocketConnectionHandler, didReceiveText text: UnsafeRawBufferPointer)
@@ -65,7 +66,9 @@ public protocol WebSocketDelegate: AnyObject {
 }
 
 extension WebSocketDelegate {
-    public func webSocketDidOpen(_ socket: WebSocketConnectionHandler) {}
+    public func webSocketDidOpen(
+        _ socket: WebSocketConnectionHandler, request: HTTPRequestHead, upgrade: WebSocketUpgrade
+    ) {}
 
     public func webSocket(_ socket: WebSocketConnectionHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
         socket.close(code: .unsupportedData)

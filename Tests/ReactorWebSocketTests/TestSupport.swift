@@ -33,10 +33,10 @@ final class Recorder: WebSocketDelegate {
 
     init(log: Shared<[String]>) { self.log = log }
 
-    func webSocketDidOpen(_ socket: WebSocketConnectionHandler) {
-        let subprotocol = socket.upgrade?.subprotocol ?? "none"
-        let path = socket.request?.path ?? "?"
-        self.log.withLock { $0.append("open \(path) \(subprotocol)") }
+    func webSocketDidOpen(_ socket: WebSocketConnectionHandler, request: HTTPRequestHead, upgrade: WebSocketUpgrade) {
+        let subprotocol = socket.subprotocol ?? "none"
+        #expect(upgrade.subprotocol == socket.subprotocol)
+        self.log.withLock { $0.append("open \(request.path) \(subprotocol)") }
     }
 
     func webSocket(_ socket: WebSocketConnectionHandler, didReceiveText text: UnsafeRawBufferPointer) {
