@@ -5,7 +5,7 @@ HOST       ?= 127.0.0.1
 PORT       ?= 9999
 ARGS       ?=
 
-.PHONY: build release run test test-asan bench bench-baseline clean
+.PHONY: build release run test test-asan autobahn bench bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -28,6 +28,11 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
 		--scratch-path .build-asan --no-parallel
+
+# The Autobahn WebSocket conformance suite against websocket-echo (Python 2.7 from pyenv; installs
+# autobahntestsuite into .build/autobahn on first use). Report: .build/autobahn/reports/index.html
+autobahn:
+	bash Tests/Autobahn/autobahn.sh
 
 # Release build, then switchboard and redis-server side by side on the standard workloads.
 # make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.
