@@ -227,8 +227,8 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
         guard let plainRequestHandler = self.plainRequestHandler,
             !(pathMatches && WebSocketHandshake.isUpgradeRequest(head))
         else {
-            // Anything on the WebSocket path is a handshake, refused with 405 or 426 if it is not
-            // a good one; with no plain-request handler, any other path is not found.
+            // An upgrade on the WebSocket path is a handshake. Without a plain-request handler, so
+            // is anything else on that path (refused with 405 or 426), and other paths are not found.
             return pathMatches ? self.acceptUpgrade(head, on: connection) : self.refuse(.notFound, on: connection)
         }
         var buffer = EncodeBuffer(capacity: 512)
