@@ -7,7 +7,7 @@ ARGS       ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-asan irctest bench bench-baseline clean
+.PHONY: build release run test test-asan irctest autobahn bench bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -36,6 +36,11 @@ test-asan:
 # docs/IRC.md. A failure, or fewer passes than the floor in .ci/irctest.sh, fails. About 15 s.
 irctest: release
 	IRCTEST='$(IRCTEST)' bash .ci/irctest.sh
+
+# The Autobahn WebSocket conformance suite against websocket-echo (Python 2.7 from pyenv; installs
+# autobahntestsuite into .build/autobahn on first use). Report: .build/autobahn/reports/index.html
+autobahn:
+	bash Tests/Autobahn/autobahn.sh
 
 # Release build, then switchboard and redis-server side by side on the standard workloads.
 # make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.

@@ -15,9 +15,12 @@ let package = Package(
         .library(name: "ChatCore", targets: ["ChatCore"]),
         .library(name: "LineProtocol", targets: ["LineProtocol"]),
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
+        .library(name: "WebSocket", targets: ["WebSocket"]),
+        .library(name: "ReactorWebSocket", targets: ["ReactorWebSocket"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
+        .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
     ],
     targets: [
         // Headers Glibc does not export to Swift (epoll, eventfd, timerfd, signalfd, accept4).
@@ -32,6 +35,12 @@ let package = Package(
         .target(name: "LineProtocol", dependencies: ["ChatCore", "Codec"], swiftSettings: swiftSettings),
         // IRC (RFC 1459/2812, Modern IRC, IRCv3 message-tags) as a pure codec: lines to messages, parts to lines.
         .target(name: "IRCProtocol", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // HTTP/1.1 request heads, the WebSocket handshake (SHA-1, base64) and frames (RFC 6455) as pure
+        // codecs, for any embedder of the Reactor. No chat, no sockets.
+        .target(name: "WebSocket", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // WebSocket on the Reactor: a ConnectionHandler doing the handshake, frames, pings and the close.
+        .target(
+            name: "ReactorWebSocket", dependencies: ["Reactor", "Codec", "WebSocket"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -41,6 +50,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),
+        // The WebSocket embedding example: an echo server for browsers and the Autobahn test suite.
+        .executableTarget(
+            name: "WebSocketEcho", dependencies: ["Reactor", "ReactorWebSocket", "WebSocket"],
+            swiftSettings: swiftSettings),
         // The `chatload` load generator, built on Reactor as a client.
         .executableTarget(
             name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
@@ -56,6 +69,11 @@ let package = Package(
             name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
             swiftSettings: swiftSettings),
         .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReactorWebSocketTests",
+            dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@
 /// Bytes with a meaning in the text protocols.
 public enum ASCII {
     public static let nul: UInt8 = 0x00
+    public static let tab: UInt8 = 0x09
     public static let newline: UInt8 = 0x0A
     public static let carriageReturn: UInt8 = 0x0D
     public static let space: UInt8 = 0x20

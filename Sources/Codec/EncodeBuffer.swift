@@ -45,6 +45,22 @@ public struct EncodeBuffer: ~Copyable {
         self.used = 0
     }
 
+    /// Forgets the last `count` rendered bytes, such as a line ending the next layer does not send.
+    @inlinable
+    public mutating func removeLast(_ count: Int) {
+        precondition(count >= 0 && count <= self.used, "EncodeBuffer.removeLast: more bytes than rendered")
+        self.used -= count
+    }
+
+    /// Write access to the rendered bytes, to fill in a length or a header reserved in front of a
+    /// payload rendered after it (a WebSocket frame header, for one). The buffer cannot grow inside.
+    @inlinable
+    public mutating func withUnsafeMutableBytes<Result>(
+        _ body: (UnsafeMutableRawBufferPointer) throws -> Result
+    ) rethrows -> Result {
+        try body(UnsafeMutableRawBufferPointer(start: self.base, count: self.used))
+    }
+
     @inlinable
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
@@ -84,7 +100,7 @@ public struct EncodeBuffer: ~Copyable {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes hold the 20 digits of UInt64.max
         var length = 0
-        withUnsafeMutableBytes(of: &digits) { scratch in
+        Swift.withUnsafeMutableBytes(of: &digits) { scratch in
             repeat {
                 length += 1
                 scratch[scratch.count - length] = UInt8(ascii: "0") + UInt8(magnitude % 10)
