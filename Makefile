@@ -4,10 +4,12 @@ WERROR     := -Xswiftc -warnings-as-errors
 HOST       ?= 127.0.0.1
 PORT       ?= 9999
 ARGS       ?=
+# Extra `swift test` flags for make test and make test-asan: make test TEST_ARGS='--filter Reactor'.
+TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-asan irctest autobahn bench bench-baseline clean
+.PHONY: build release run test test-clients test-asan irctest autobahn bench bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -23,13 +25,21 @@ run: release
 # Tests run one at a time: several open thousands of sockets and share the 20,000-descriptor limit.
 test:
 	$(SWIFT) build --build-tests $(WERROR)
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --skip-build --no-parallel $(TEST_ARGS)
+
+# Just the real-client tests (Tests/ChatServerTests/IRCRealClientTests.swift): irssi under tmux and
+# WeeChat headless, alone and together, with a line client, asserting what each shows. They skip,
+# saying so, when irssi, tmux or weechat-headless is missing (apt-get install irssi tmux
+# weechat-headless; .ci/run installs them). About 10 s after the build. make test runs them too.
+test-clients:
+	$(SWIFT) build --build-tests $(WERROR)
+	$(SWIFT) test --skip-build --no-parallel --filter IRCRealClients
 
 # The suite again under AddressSanitizer, in its own build folder.
 test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
-		--scratch-path .build-asan --no-parallel
+		--scratch-path .build-asan --no-parallel $(TEST_ARGS)
 
 # The irctest conformance suite (IRCTEST=path, default ../shared/irctest) against a release build,
 # through irctest's external-server controller: the selection and why anything is left out are in
