@@ -52,7 +52,7 @@ def table(args):
         ours = values["switchboard"]
         met = ""
         if check is not None and ours is not None:
-            met = "yes" if check(ours, values["ngircd"], values["inspircd"]) else "**no**"
+            met = check(ours, values["ngircd"], values["inspircd"])
         cells = [fmt_ratio(ratio(ours, values[peer])) if ratios else "" for peer in ("ngircd", "inspircd")]
         rows.append((workload, name, *(fmt(values[s]) for s in SERVERS), *cells, target, met))
 
@@ -65,13 +65,17 @@ def table(args):
         met = "" if ours is None else ("yes" if ours == 0 else "**no**")
         rows.append((workload, name, *(count(totals[s]) for s in SERVERS), "", "", target, met))
 
+    def verdict(relative, absolute):
+        # Both halves of a target, each with its verdict: "3×: yes, 5 M: **no**".
+        return ", ".join(f"{name}: {'yes' if ok else '**no**'}" for name, ok in (relative, absolute))
+
     def faster(ours, ngircd, inspircd):
         peers = [v for v in (ngircd, inspircd) if v is not None]
-        return bool(peers) and ours >= MIN_FACTOR * max(peers) and ours >= MIN_RATE
+        return verdict(("3×", bool(peers) and ours >= MIN_FACTOR * max(peers)), ("5 M", ours >= MIN_RATE))
 
     def leaner(ours, ngircd, inspircd):
         peers = [v for v in (ngircd, inspircd) if v is not None and v > 0]
-        return bool(peers) and ours <= MAX_SHARE * min(peers) and ours <= MAX_RSS
+        return verdict(("1/4", bool(peers) and ours <= MAX_SHARE * min(peers)), ("500 B", ours <= MAX_RSS))
 
     n = first("irc-fanout", "receivers")
     fanout = f"IRC fan-out N={n}, 1 sender, window {first('irc-fanout', 'window')}, {first('irc-fanout', 'payload')} B"
