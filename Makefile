@@ -9,7 +9,7 @@ TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-clients test-asan irctest autobahn bench bench-baseline clean
+.PHONY: build release run test test-clients test-asan irctest autobahn bench bench-irc bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -52,10 +52,16 @@ irctest: release
 autobahn:
 	bash Tests/Autobahn/autobahn.sh
 
-# Release build, then switchboard and redis-server side by side on the standard workloads.
+# Release build, then switchboard and redis-server side by side on the standard workloads, and
+# switchboard's IRC front end against ngircd and inspircd (IRC=0 leaves those out).
 # make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.
 bench: release
 	bash Benchmarks/bench.sh
+
+# Only the IRC comparison: fan-out N=1000 and idle C=10000 against ngircd and inspircd (Debian
+# packages, installed if missing; configurations in Benchmarks/peers/), recorded in docs/BENCHMARKS.md.
+bench-irc: release
+	WORKLOADS=irc WRITE_DOCS=$${WRITE_DOCS:-1} bash Benchmarks/bench.sh
 
 # This tree's switchboard against the one built from BASELINE (a git ref; cached in .build-baseline/),
 # interleaved in one run: fan-out N=1000, rooms and idle, no redis. make bench-baseline BASELINE=7186f7e

@@ -8,6 +8,7 @@ extension LoadRun {
             connections: self.plan.connectionCount)
         report.tag = self.options.tag
         report.disconnects = self.disconnects
+        report.pongs = self.clients.reduce(0) { $0 + $1.pongsSent }
         report.error = self.failure
         switch self.plan.workload {
         case .fanout:

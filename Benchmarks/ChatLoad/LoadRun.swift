@@ -84,7 +84,7 @@ final class LoadRun {
     ///
     /// - Throws: `ReactorError` if the reactor cannot be created or the address is invalid.
     init(options: Options) throws(ReactorError) {
-        guard let adapter = ProtocolAdapters.named(options.protocolName) else {
+        guard let adapter = ProtocolAdapters.adapter(for: options) else {
             preconditionFailure("Options.parse admits known protocols only")
         }
         self.options = options
@@ -172,7 +172,7 @@ final class LoadRun {
                         connection.close()
                         return
                     }
-                    self.clients[index].attach(connection, setup: self.plan.setupBytes(of: index))
+                    self.clients[index].attach(connection)
                 case .failure(let error):
                     self.fail("connection #\(index) could not connect to \(self.address): \(error)")
                 }

@@ -19,6 +19,10 @@ struct Options: Sendable {
     var port: Int?
     var unixPath: String?
     var protocolName = "line"
+    /// IRC: `OPER name password` sent by senders before they join (`--irc-oper NAME:PASSWORD`).
+    var ircOper: (name: String, password: String)?
+    /// IRC: user modes senders set on themselves after `OPER` (`--irc-sender-mode +F`).
+    var ircSenderModes: String?
     var allowRemote = false
     var serverPID: Int32?
 
@@ -132,6 +136,19 @@ struct Options: Sendable {
                     )
                 }
                 options.protocolName = name
+            case "--irc-oper":
+                let text = try value()
+                let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                    text.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
+                else { throw OptionsError(message: "--irc-oper wants NAME:PASSWORD (printable, no spaces), got '\(text)'") }
+                options.ircOper = (String(parts[0]), String(parts[1]))
+            case "--irc-sender-mode":
+                let modes = try value()
+                guard modes.utf8.count >= 2, modes.first == "+" || modes.first == "-",
+                    modes.utf8.dropFirst().allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
+                else { throw OptionsError(message: "--irc-sender-mode wants +LETTERS (user modes), got '\(modes)'") }
+                options.ircSenderModes = modes
             case "--allow-remote": options.allowRemote = true
             case "--server-pid": options.serverPID = Int32(try int(1...Int(Int32.max)))
             case "-c", "--connections": options.connections = try int(1...1_000_000)
@@ -207,6 +224,9 @@ struct Options: Sendable {
                 message: "refusing non-loopback host '\(self.host)' (chatload is a local benchmark; add --allow-remote)"
             )
         }
+        if (self.ircOper != nil || self.ircSenderModes != nil) && self.protocolName != "irc" {
+            throw OptionsError(message: "--irc-oper and --irc-sender-mode need --protocol irc")
+        }
         if self.workload == .rooms && self.roomsSize < 2 {
             throw OptionsError(message: "--rooms-size must be at least 2 (every connection sends to the others)")
         }
@@ -235,8 +255,8 @@ struct Options: Sendable {
     static let usage = """
         USAGE: chatload [fanout|rooms|idle|echo] --port P [options]
 
-        Drives a Switchboard (or Redis) server over loopback and reports throughput, latency,
-        loss, server CPU and memory. Ends with one JSON line on stdout; exits 1 if any message
+        Drives a Switchboard (or Redis, or an IRC) server over loopback and reports throughput,
+        latency, loss, server CPU and memory. Ends with one JSON line on stdout; exits 1 if any message
         was lost, duplicated or reordered, 2 on a usage error.
 
         WORKLOADS (positional, or --workload NAME; default fanout)
@@ -244,14 +264,18 @@ struct Options: Sendable {
                    (a message counts as landed when receiver 0 has it), or sends --rate R msg/s
           rooms    C connections in rooms of K, each sending --rate msg/s and receiving the rest
           idle     open C connections, wait until all are ready, hold them; reports setup rate
-                   and server RSS per connection (with --server-pid)
-          echo     C connections each keeping P pings in flight (/ping T, or PING T for Redis)
+                   and server RSS per connection (with --server-pid); IRC: registered, no channel
+          echo     C connections each keeping P pings in flight (/ping T; PING T for Redis and IRC)
 
         TARGET
           --host H                 server address (default 127.0.0.1; loopback only)
           --port P                 server port (required unless --unix)
           --unix PATH              connect to a Unix-domain socket instead
-          --protocol line|redis    wire protocol (default line)
+          --protocol P             wire protocol: line (default), redis, or irc (registers
+                                   as cl<N>, joins #ROOM, sends PRIVMSG #ROOM :payload)
+          --irc-oper NAME:PASS     irc: senders send OPER NAME PASS before joining
+          --irc-sender-mode MODES  irc: senders then set these user modes (ngIRCd: +F, no
+                                   command throttling for that client)
           --server-pid PID         sample the server's CPU time and RSS from /proc/PID
           --allow-remote           allow a host that is not loopback
 
@@ -285,5 +309,7 @@ struct Options: Sendable {
           chatload fanout --port 9999 --receivers 10000 --window 64 --server-pid $(pidof switchboard)
           chatload rooms --port 6379 --protocol redis -c 10000 --rooms-size 10 --rate 2
           chatload idle --port 9999 -c 10000 --server-pid 1234 --json-only
+          chatload fanout --port 6667 --protocol irc --connect-concurrency 8 \\
+              --irc-oper bench:bench --irc-sender-mode +F
         """
 }

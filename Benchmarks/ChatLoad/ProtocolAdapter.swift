@@ -1,7 +1,30 @@
 // ProtocolAdapter: everything chatload knows about a server's wire protocol, as a handful of
 // byte strings. Workloads never branch on the protocol; they ask the adapter for the lines to
-// send and the marker that means "this connection is ready". Receivers do not parse replies at
-// all (they scan for stamps, see Stamp.swift), so a new protocol is one more small struct.
+// send and the marker that means "this connection is ready" (or, for IRC, a short list of such
+// steps: register, then join). Receivers do not parse replies at all (they scan for stamps, see
+// Stamp.swift), so a new protocol is one more small struct.
+
+/// One step of setting up a connection: bytes to send, then what ends the step.
+struct SetupStep: Equatable, Sendable {
+    /// Sent when the step begins (the first step: right after connecting).
+    var send: [UInt8]
+    /// Any one of these in what the connection read since the step began ends the step; none:
+    /// the step ends as soon as `send` is written. The buffer searched starts with a virtual `\n`
+    /// so markers can anchor at line starts.
+    var doneMarkers: [[UInt8]]
+}
+
+/// Who a connection is in the plan, for the adapters whose setup depends on it.
+struct ConnectionRole: Sendable {
+    /// The connection's index in the plan (IRC nicks are `cl<index>`).
+    var index: Int
+    /// The room it subscribes to or joins during setup (nil: none).
+    var room: String?
+    /// Whether it sends messages.
+    var isSender: Bool
+    /// Whether it publishes to a room it is subscribed to (Redis needs RESP3 for that).
+    var publishesWhileSubscribed: Bool
+}
 
 /// The bytes a workload sends and the markers it waits for, for one server protocol.
 ///
@@ -36,8 +59,20 @@ protocol ProtocolAdapter: Sendable {
     /// buffer starts with a virtual `\n` so markers can anchor at line starts.
     func readyMarker(room: String?) -> [UInt8]?
 
-    /// A marker for an error reply during setup (searched the same way as `readyMarker`).
-    var errorMarker: [UInt8] { get }
+    /// Whether `line` (one line read during setup, without its `\n` or `\r`) is an error reply
+    /// that fails the run.
+    func isErrorLine(_ line: ArraySlice<UInt8>) -> Bool
+
+    /// The steps that set up a connection; the default is one step, ``preamble(publishesWhileSubscribed:)``
+    /// plus ``subscribeLine(room:)``, ended by ``readyMarker(room:)``.
+    func setupSteps(for role: ConnectionRole) -> [SetupStep]
+
+    /// Whether the server may send PINGs that the client must answer (scanned for in every read).
+    var answersServerPings: Bool { get }
+
+    /// The reply to `line` (without its line end) if it is a server PING the client must
+    /// answer; nil otherwise (and always, for protocols whose servers send no PINGs).
+    func pong(to line: ArraySlice<UInt8>) -> [UInt8]?
 
     /// The room an idle connection subscribes to so that the server does per-client work and
     /// replies (nil: the greeting alone proves the server accepted and set up the client).
@@ -48,6 +83,16 @@ protocol ProtocolAdapter: Sendable {
 }
 
 extension ProtocolAdapter {
+    func setupSteps(for role: ConnectionRole) -> [SetupStep] {
+        var send = self.preamble(publishesWhileSubscribed: role.publishesWhileSubscribed)
+        if let room = role.room { send += self.subscribeLine(room: room) }
+        return [SetupStep(send: send, doneMarkers: self.readyMarker(room: role.room).map { [$0] } ?? [])]
+    }
+
+    var answersServerPings: Bool { false }
+
+    func pong(to line: ArraySlice<UInt8>) -> [UInt8]? { nil }
+
     /// `publishPrefix(room:) + payload + lineEnd` as one array (setup paths and tests only).
     func publishLine(room: String, payload: [UInt8]) -> [UInt8] {
         self.publishPrefix(room: room) + payload + self.lineEnd
@@ -74,7 +119,7 @@ struct LineProtocolAdapter: ProtocolAdapter {
         guard let room else { return Array("\nWELCOME ".utf8) }
         return Array("\nJOIN \(room) ".utf8)
     }
-    var errorMarker: [UInt8] { Array("\nERR".utf8) }
+    func isErrorLine(_ line: ArraySlice<UInt8>) -> Bool { line.starts(with: "ERR".utf8) }
     var idleRoom: String? { nil }
     var echoesToSender: Bool { false }
 }
@@ -100,17 +145,28 @@ struct RedisProtocolAdapter: ProtocolAdapter {
         guard room != nil else { return nil }
         return Array("$9\r\nsubscribe\r\n".utf8)
     }
-    var errorMarker: [UInt8] { Array("\n-".utf8) }
+    func isErrorLine(_ line: ArraySlice<UInt8>) -> Bool { line.first == UInt8(ascii: "-") }
     var idleRoom: String? { "lobby" }
     var echoesToSender: Bool { true }
 }
 
 /// The adapters `--protocol` accepts, by name.
 enum ProtocolAdapters {
-    static let all: [any ProtocolAdapter] = [LineProtocolAdapter(), RedisProtocolAdapter()]
+    static let all: [any ProtocolAdapter] = [LineProtocolAdapter(), RedisProtocolAdapter(), IRCProtocolAdapter()]
 
     static func named(_ name: String) -> (any ProtocolAdapter)? {
         self.all.first { $0.name == name }
+    }
+
+    /// The adapter of `options.protocolName`, configured by the options that concern it.
+    static func adapter(for options: Options) -> (any ProtocolAdapter)? {
+        guard var adapter = self.named(options.protocolName) else { return nil }
+        if var irc = adapter as? IRCProtocolAdapter {
+            irc.oper = options.ircOper
+            irc.senderModes = options.ircSenderModes
+            adapter = irc
+        }
+        return adapter
     }
 
     static var names: [String] { self.all.map(\.name) }

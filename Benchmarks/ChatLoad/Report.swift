@@ -36,6 +36,8 @@ struct RunReport {
     var foreign: UInt64?
     var selfEchoes: UInt64?
     var disconnects: Int = 0
+    /// PONGs sent in answer to server PINGs (IRC).
+    var pongs: Int = 0
 
     var setupSeconds: Double?
     var rssBeforeBytes: Int?
@@ -125,6 +127,7 @@ struct RunReport {
             ("foreign", .optionalUInt(self.foreign)),
             ("self_echoes", .optionalUInt(self.selfEchoes)),
             ("disconnects", .int(self.disconnects)),
+            ("pongs", .int(self.pongs)),
             ("setup_s", .optionalDouble(self.setupSeconds)),
             ("setup_per_s", .optionalDouble(self.setupPerSecond)),
             ("rss_before_bytes", .optionalInt(self.rssBeforeBytes)),

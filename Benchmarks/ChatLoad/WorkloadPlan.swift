@@ -121,19 +121,12 @@ struct WorkloadPlan {
         }
     }
 
-    /// What `connection` sends right after connecting.
-    func setupBytes(of connection: Int) -> [UInt8] {
-        let publishesWhileSubscribed = self.workload == .rooms
-        var bytes = self.adapter.preamble(publishesWhileSubscribed: publishesWhileSubscribed)
-        if let room = self.room(of: connection) {
-            bytes += self.adapter.subscribeLine(room: room)
-        }
-        return bytes
-    }
-
-    /// What `connection` waits for before it counts as ready (nil: connected is ready).
-    func readyMarker(of connection: Int) -> [UInt8]? {
-        self.adapter.readyMarker(room: self.room(of: connection))
+    /// How `connection` gets ready: what it sends, and what it waits for, step by step.
+    func setupSteps(of connection: Int) -> [SetupStep] {
+        let role = ConnectionRole(
+            index: connection, room: self.room(of: connection), isSender: self.sender(of: connection) >= 0,
+            publishesWhileSubscribed: self.workload == .rooms)
+        return self.adapter.setupSteps(for: role)
     }
 
     /// The bytes before the payload of each of `sender`'s messages.
