@@ -67,9 +67,7 @@ extension ChatState {
     }
 
     /// Clients connected and admitted (registration complete).
-    public var admittedCount: Int {
-        self.clients.reduce(0) { $0 + (($1?.isAdmitted ?? false) ? 1 : 0) }
-    }
+    public var admittedCount: Int { self.admitted }
 
     /// The away message `client` set, or `nil` while it is present.
     public func awayMessage(of client: ClientID) -> [UInt8]? {

@@ -65,6 +65,9 @@ public final class ChatState {
     var identities: [ClientID: ClientIdentity] = [:]
     /// The away messages of clients that are away.
     var awayMessages: [ClientID: [UInt8]] = [:]
+    /// Clients admitted and still connected; kept as a count because IRC's welcome reports it to
+    /// every newcomer, and walking the table made registration quadratic.
+    var admitted = 0
     /// The rooms each client holds an unused invitation to, so a disconnect withdraws them before
     /// the ID is handed to someone else.
     var invitations: [ClientID: [Room]] = [:]
@@ -130,6 +133,7 @@ public final class ChatState {
             client.hasNick = true
         }
         client.isAdmitted = true
+        self.admitted += 1
         client.isLobbyBound = joiningLobby
         // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`. Only
         // found here; `enter` creates it, making this client its operator.
@@ -273,6 +277,7 @@ public final class ChatState {
             self.removeMember(id, client, from: room)
         }
         if client.hasNick { self.nicks.release(client.nick) }
+        if client.isAdmitted { self.admitted -= 1 }
         self.identities[id] = nil
         self.awayMessages[id] = nil
         for room in self.invitations.removeValue(forKey: id) ?? [] { room.settings.invited.remove(id) }
