@@ -37,8 +37,7 @@ extension Connection {
             close(reason: .error(.system("connect", error)))
             return
         }
-        guard let attempt = connectAttempt else { return }
-        connectAttempt = nil
+        guard let attempt = reactor.takeConnectAttempt(for: self) else { return }
         state = .open
         Posix.setNoDelay(fd)  // harmlessly refused on Unix-domain sockets
         reactor.reregister(self, interest: output.isEmpty ? .readable : [.readable, .writable])
@@ -47,6 +46,12 @@ extension Connection {
 }
 
 extension Reactor {
+    /// The attempt of a connection still connecting, taken out of ``connectAttempts``: it is
+    /// called only once.
+    func takeConnectAttempt(for connection: Connection) -> ConnectAttempt? {
+        connectAttempts.removeValue(forKey: ObjectIdentifier(connection))
+    }
+
     /// Connects to `address` without blocking and calls `completion` on the loop thread with the
     /// open connection, or with the error (refused, unreachable, ``ReactorError/connectTimeout``).
     ///
@@ -64,7 +69,7 @@ extension Reactor {
         }
         let connection = Connection(reactor: self, fd: fd, state: .connecting)
         let attempt = ConnectAttempt(completion: completion)
-        connection.connectAttempt = attempt
+        connectAttempts[ObjectIdentifier(connection)] = attempt
         do {
             let result = try address.withSockAddr { (pointer, length) throws(ReactorError) in
                 try Posix.connect(fd, pointer, length)

@@ -57,15 +57,15 @@ extension Connection {
 
     /// The loop time (``Reactor/now``) since which queued output has been above
     /// ``softOutboundLimit`` without a break, or nil when it is not.
-    public var softLimitExceededSince: Int64? { softLimitIndex >= 0 ? softLimitSince : nil }
+    public var softLimitExceededSince: Int64? { overSoftLimit ? reactor.softLimitEntry(of: self).since : nil }
 
     /// The limit or the grace period changed: start, end or re-time the grace period.
     private func softLimitChanged() {
         guard isOpen || state == .closingAfterFlush else { return }
         let over = output.count > Int(soft)
-        if softLimitIndex >= 0 {
+        if overSoftLimit {
             if over {
-                reactor.armSoftLimitTimer(deadline: softLimitSince + Int64(graceMilliseconds))
+                reactor.armSoftLimitTimer(deadline: reactor.softLimitEntry(of: self).deadline)
             } else {
                 reactor.softLimitRecovered(self)
             }

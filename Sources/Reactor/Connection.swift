@@ -35,6 +35,44 @@ public final class Connection: Selectable {
         case closed
     }
 
+    /// The one-bit states nothing touches per message, in one byte.
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let readPaused = Flags(rawValue: 1 << 0)
+        /// Reading paused by the reactor's output budget, apart from the owner's ``pauseReading()``.
+        static let budgetPaused = Flags(rawValue: 1 << 1)
+        static let readEOF = Flags(rawValue: 1 << 2)
+        static let descriptorReleased = Flags(rawValue: 1 << 3)
+        /// Listed in the reactor's soft-limit list (``Reactor/softLimited``): queued output is
+        /// over ``softOutboundLimit`` and its grace period is running.
+        static let overSoftLimit = Flags(rawValue: 1 << 4)
+    }
+
+    // Layout: Swift lays stored properties out in declaration order, and a subclass's first ones
+    // go into the tail padding of its superclass (``Selectable`` is 25 bytes, 7 short of a word).
+    // So the seven one-byte fields come first, then the words, the five 32-bit fields where the
+    // output buffer's 36 bytes leave off, and the last words: 136 bytes without padding. At
+    // 10,000 idle connections every 8 bytes are 80 KB. What an idle connection does not need is
+    // kept by the reactor: the start of a grace period and the place in the soft-limit list
+    // (`Reactor.softLimited`, `Reactor.Slot`), an outgoing connect's completion
+    // (`Reactor.connectAttempts`).
+
+    // Unchecked exclusivity on the fields every write touches: the loop is single-threaded and no
+    // method hands out inout access to them across a callback, and the dynamic checks were 5% of
+    // the fan-out profile.
+    @exclusivity(unchecked) var state: State
+    @exclusivity(unchecked) var queuedForFlush = false
+    /// Waiting in the reactor's coalescing queue (output from ``enqueue(_:)`` only).
+    @exclusivity(unchecked) var queuedLazily = false
+    @exclusivity(unchecked) var flags: Flags = []
+    private var lastWrittenNewline = true
+    /// The kernel refused part of the last flush: the peer is not keeping up. Only then does
+    /// queued output past ``maxOutboundBytes`` count as a slow consumer; a backlog that is merely
+    /// waiting for this iteration's flush (the peer reads fine, a flooder just sent a lot) does not.
+    private var peerBehind = false
+    /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
+    public private(set) var isWritable = true
+
     /// The reactor this connection belongs to.
     ///
     /// `unowned(unsafe)`: every write touches the reactor (its buffer pool, its flush queue), and a
@@ -44,33 +82,19 @@ public final class Connection: Selectable {
     public unowned(unsafe) let reactor: Reactor
     /// Receives this connection's events. Set it in the accept or connect callback.
     public var handler: (any ConnectionHandler)?
-    // Unchecked exclusivity on the fields every write touches: the loop is single-threaded and no
-    // method hands out inout access to them across a callback, and the dynamic checks were 5% of
-    // the fan-out profile.
     @exclusivity(unchecked) var output = OutputBuffer()
-    @exclusivity(unchecked) var state: State
-    @exclusivity(unchecked) var queuedForFlush = false
-    /// Waiting in the reactor's coalescing queue (output from ``enqueue(_:)`` only).
-    @exclusivity(unchecked) var queuedLazily = false
-    private var readPaused = false
-    /// Reading paused by the reactor's output budget, apart from the owner's ``pauseReading()``.
-    var budgetPaused = false
-    private var readEOF = false
-    private var descriptorReleased = false
-    private var lastWrittenNewline = true
-    /// The kernel refused part of the last flush: the peer is not keeping up. Only then does
-    /// queued output past ``maxOutboundBytes`` count as a slow consumer; a backlog that is merely
-    /// waiting for this iteration's flush (the peer reads fine, a flooder just sent a lot) does not.
-    private var peerBehind = false
-    /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
-    // Declared with the other one-byte fields: at 10,000 idle connections, padding is memory.
-    public private(set) var isWritable = true
-    var connectAttempt: ConnectAttempt?
 
     // Watermarks are stored in 32 bits (a connection is 16 bytes smaller; at 10,000 idle
     // connections that is memory) and clamped to 2 GiB.
     @exclusivity(unchecked) private var low: Int32 = 32 * 1024
     @exclusivity(unchecked) private var high: Int32 = 64 * 1024
+    /// ``softOutboundLimit``, 32-bit like the watermarks; `Int32.max` means none.
+    @exclusivity(unchecked) var soft: Int32 = .max
+    /// ``softOutboundGraceMilliseconds``.
+    var graceMilliseconds: Int32 = 10_000
+    /// The loop-clock epoch (`now >> 10`) at which ``producedOutput`` was last decayed.
+    var producedEpoch: UInt32 = 0
+
     /// Queued bytes at or below which a non-writable connection becomes writable again.
     public var lowWatermark: Int {
         get { Int(low) }
@@ -94,19 +118,31 @@ public final class Connection: Selectable {
     /// period), after a `\n` if the last byte sent did not end a line, so the peer can learn why.
     public var overflowNotice: [UInt8]?
 
-    // Soft limit and output attribution (Connection+OutputLimits.swift). The four 32-bit fields
-    // go together so they pack into 16 bytes.
-    /// ``softOutboundLimit``, 32-bit like the watermarks; `Int32.max` means none.
-    @exclusivity(unchecked) var soft: Int32 = .max
-    var graceMilliseconds: Int32 = 10_000
-    /// Position in the reactor's list of connections over their soft limit, or -1.
-    var softLimitIndex: Int32 = -1
-    /// The loop-clock epoch (`now >> 10`) at which ``producedOutput`` was last decayed.
-    var producedEpoch: UInt32 = 0
-    /// Loop time at which queued output went over the soft limit (meaningful while listed).
-    var softLimitSince: Int64 = 0
     /// Bytes this connection's callbacks queued, halved every 1,024 ms of loop time.
     var producedOutput = 0
+
+    private var readPaused: Bool {
+        get { flags.contains(.readPaused) }
+        set { if newValue { flags.insert(.readPaused) } else { flags.remove(.readPaused) } }
+    }
+    /// Reading paused by the reactor's output budget, apart from the owner's ``pauseReading()``.
+    var budgetPaused: Bool {
+        get { flags.contains(.budgetPaused) }
+        set { if newValue { flags.insert(.budgetPaused) } else { flags.remove(.budgetPaused) } }
+    }
+    private var readEOF: Bool {
+        get { flags.contains(.readEOF) }
+        set { if newValue { flags.insert(.readEOF) } else { flags.remove(.readEOF) } }
+    }
+    private var descriptorReleased: Bool {
+        get { flags.contains(.descriptorReleased) }
+        set { if newValue { flags.insert(.descriptorReleased) } else { flags.remove(.descriptorReleased) } }
+    }
+    /// In the reactor's soft-limit list; see ``Flags/overSoftLimit``.
+    var overSoftLimit: Bool {
+        get { flags.contains(.overSoftLimit) }
+        set { if newValue { flags.insert(.overSoftLimit) } else { flags.remove(.overSoftLimit) } }
+    }
 
     init(reactor: Reactor, fd: Int32, state: State) {
         self.reactor = reactor
@@ -209,7 +245,7 @@ public final class Connection: Selectable {
                 return
             }
             // The grace period starts now; the flush and the reactor's sweep end it.
-            if pending > Int(soft) && softLimitIndex < 0 { reactor.softLimitExceeded(by: self) }
+            if pending > Int(soft) && !overSoftLimit { reactor.softLimitExceeded(by: self) }
             if isWritable && pending > highWatermark {
                 isWritable = false
                 handler?.connection(self, writabilityChanged: false)
@@ -268,10 +304,10 @@ public final class Connection: Selectable {
         }
         // Between flushes output only grows, so right after one is where a dip below the soft
         // limit shows: checking here sees every time the peer caught up.
-        if softLimitIndex >= 0 {
+        if overSoftLimit {
             if output.count <= Int(soft) {
                 reactor.softLimitRecovered(self)
-            } else if reactor.now - softLimitSince >= Int64(graceMilliseconds) {
+            } else if reactor.now - reactor.softLimitEntry(of: self).since >= Int64(graceMilliseconds) {
                 overflow(.slowConsumerTimedOut)
                 return
             }
@@ -353,7 +389,9 @@ public final class Connection: Selectable {
                 let produced = reactor.outputAppended &- before
                 if produced != 0 { creditOutput(produced) }
                 // A short read means the socket is drained; a full one may have more behind it.
-                if n < Reactor.scratchSize || state != .open || readPaused || budgetPaused { return }
+                if n < Reactor.scratchSize || state != .open || !flags.isDisjoint(with: [.readPaused, .budgetPaused]) {
+                    return
+                }
             }
         }
     }
@@ -362,7 +400,7 @@ public final class Connection: Selectable {
         var wanted: Interest = []
         switch state {
         case .open:
-            if !readPaused && !budgetPaused && !readEOF { wanted.insert(.readable) }
+            if flags.isDisjoint(with: [.readPaused, .budgetPaused, .readEOF]) { wanted.insert(.readable) }
             if !output.isEmpty { wanted.insert(.writable) }
         case .closingAfterFlush:
             if !output.isEmpty { wanted.insert(.writable) }
@@ -424,16 +462,16 @@ public final class Connection: Selectable {
     /// Closes with `reason`; the handler hears it at the end of the iteration.
     public func close(reason: CloseReason) {
         guard state != .closed else { return }
-        let attempt = connectAttempt
+        let attempt = state == .connecting ? reactor.takeConnectAttempt(for: self) : nil
         state = .closed
+        // Before deregistering: the position in the soft-limit list is kept in the registration.
+        if overSoftLimit { reactor.softLimitRecovered(self) }
         reactor.deregister(self)
-        if softLimitIndex >= 0 { reactor.softLimitRecovered(self) }
         if budgetPaused { reactor.forgetBudgetPause(self) }
         reactor.outputDrained &+= output.count
         output.release(pool: reactor.pool)
         reactor.closeNotices.append((self, reason))
         if let attempt {
-            connectAttempt = nil
             attempt.fail(reason)
         }
     }

@@ -84,6 +84,17 @@ public struct OutputStatistics: Hashable, Sendable {
     public internal(set) var isOverBudget = false
 }
 
+/// A connection whose queue is over its soft limit, in ``Reactor/softLimited``. Only these need
+/// the start of their grace period, so it is kept here rather than in every connection.
+struct SoftLimitEntry {
+    let connection: Connection
+    /// Loop time at which the queue went over the soft limit.
+    let since: Int64
+
+    /// When the grace period ends (the connection's current grace period, which may have changed).
+    var deadline: Int64 { since + Int64(connection.graceMilliseconds) }
+}
+
 /// The budget's bookkeeping, apart from the two hot counters in ``Reactor``.
 struct OutputBudgetState {
     var isOver = false
@@ -202,24 +213,41 @@ extension Reactor {
 
     /// `connection`'s queue went over its soft limit: its grace period starts now.
     func softLimitExceeded(by connection: Connection) {
-        connection.softLimitSince = now
-        connection.softLimitIndex = Int32(softLimited.count)
-        softLimited.append(connection)
+        let fd = Int(connection.fd)
+        precondition(fd < slots.count && slots[fd].target === connection, "over a soft limit unregistered")
+        slots[fd].softLimitIndex = Int32(softLimited.count)
+        softLimited.append(SoftLimitEntry(connection: connection, since: now))
+        connection.overSoftLimit = true
         armSoftLimitTimer(deadline: now + Int64(connection.graceMilliseconds))
+    }
+
+    /// Where `connection`, which is over its soft limit, sits in ``softLimited``.
+    @inline(__always)
+    private func softLimitIndex(of connection: Connection) -> Int {
+        let fd = Int(connection.fd)
+        let index = fd < slots.count ? Int(slots[fd].softLimitIndex) : -1
+        precondition(
+            connection.overSoftLimit && index >= 0 && index < softLimited.count
+                && softLimited[index].connection === connection, "soft-limit list corrupted")
+        return index
+    }
+
+    /// The listing of `connection`, which is over its soft limit.
+    func softLimitEntry(of connection: Connection) -> SoftLimitEntry {
+        softLimited[softLimitIndex(of: connection)]
     }
 
     /// `connection` is no longer over its soft limit (it caught up, or closed).
     func softLimitRecovered(_ connection: Connection) {
-        let index = Int(connection.softLimitIndex)
-        precondition(
-            index >= 0 && index < softLimited.count && softLimited[index] === connection, "soft-limit list corrupted")
+        let index = softLimitIndex(of: connection)
         let last = softLimited.count - 1
         if index != last {
             softLimited.swapAt(index, last)
-            softLimited[index].softLimitIndex = Int32(index)
+            slots[Int(softLimited[index].connection.fd)].softLimitIndex = Int32(index)
         }
         softLimited.removeLast()
-        connection.softLimitIndex = -1
+        slots[Int(connection.fd)].softLimitIndex = -1
+        connection.overSoftLimit = false
         if softLimited.isEmpty {
             softLimitTimer?.cancel()
             softLimitTimer = nil
@@ -244,11 +272,11 @@ extension Reactor {
         var earliest = Int64.max
         var index = 0
         while index < softLimited.count {
-            let connection = softLimited[index]
-            let deadline = connection.softLimitSince + Int64(connection.graceMilliseconds)
+            let entry = softLimited[index]
+            let deadline = entry.deadline
             if deadline <= now {
                 // Closing takes it out of the list: the last entry moves into `index`.
-                connection.softLimitTimedOut()
+                entry.connection.softLimitTimedOut()
                 continue
             }
             earliest = min(earliest, deadline)

@@ -102,8 +102,9 @@ public final class Reactor {
     /// The total above which producing output calls into the budget; see `updateBudgetTrigger`.
     @exclusivity(unchecked) var budgetTrigger = Int.max
     var budgetState = OutputBudgetState()
-    /// Connections whose queue is over their soft limit, each knowing its index.
-    var softLimited: [Connection] = []
+    /// Connections whose queue is over their soft limit, with the loop time since when; each
+    /// one's position in this list is kept in its ``Slot``.
+    var softLimited: [SoftLimitEntry] = []
     /// The one timer that drops connections at the end of their grace period; armed only while
     /// ``softLimited`` is not empty.
     var softLimitTimer: Timer?
@@ -115,8 +116,16 @@ public final class Reactor {
         didSet { updateBudgetTrigger() }
     }
 
+    /// Outgoing connects in progress (``connect(to:timeoutMilliseconds:_:)``), by connection: kept
+    /// here rather than in every connection, which would carry the field for its whole life.
+    var connectAttempts: [ObjectIdentifier: ConnectAttempt] = [:]
+
     struct Slot {
         var id: UInt32 = 0
+        /// For a connection over its soft limit, its position in ``softLimited``, else -1. In the
+        /// padding after `id`, so it costs nothing; the registration lasts as long as the listing
+        /// (a connection leaves the list before it deregisters).
+        var softLimitIndex: Int32 = -1
         var target: Selectable?
     }
 
