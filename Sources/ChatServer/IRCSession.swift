@@ -20,7 +20,7 @@ final class IRCSession: Session, IRCOutput {
             guard !self.front.isRegistered, self.connection.isOpen else { return }
             self.ending = .idleTimeout
             self.write { buffer in
-                IRCErrorLine.closing("Registration timed out", into: &buffer)
+                IRCEventEncoder.closing("Registration timed out", into: &buffer)
             }
             self.connection.closeAfterFlush()
         }
@@ -43,7 +43,7 @@ final class IRCSession: Session, IRCOutput {
             if let error {
                 self.server.delivery.ircEncoder.encode(.error(error), tagged: false, recipient: self.id, into: &buffer)
             } else if let reason {
-                IRCErrorLine.closing(reason, into: &buffer)
+                IRCEventEncoder.closing(reason, into: &buffer)
             }
         }
     }
@@ -66,12 +66,5 @@ final class IRCSession: Session, IRCOutput {
     func close() {
         self.ending = .quit
         self.connection.closeAfterFlush()
-    }
-}
-
-/// `ERROR :Closing link: (why)`, the last line a closing IRC client gets.
-enum IRCErrorLine {
-    static func closing(_ why: String, into buffer: inout EncodeBuffer) {
-        buffer.append(string: "ERROR :Closing link: (\(why))\r\n")
     }
 }

@@ -299,7 +299,7 @@ public final class IRCConnection {
         guard self.passwordOK else {
             self.numeric(464, ["Password incorrect"])
             self.output.write { buffer in
-                IRCEncoder.encode(command: "ERROR", params: ["Closing link: (Bad password)"], alwaysTrailing: true, into: &buffer)
+                IRCEventEncoder.closing("Bad password", into: &buffer)
             }
             self.hasQuit = true
             self.output.close()

@@ -170,13 +170,17 @@ public final class IRCEventEncoder {
         case .error(let error):
             self.error(error, recipient: recipient, into: &buffer)
         case .bye(let reason):
-            let why = reason.isEmpty ? "Client Quit" : String(decoding: reason, as: UTF8.self)
-            IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
+            Self.closing(reason.isEmpty ? "Client Quit" : String(decoding: reason, as: UTF8.self), into: &buffer)
         case .roomList, .memberList, .statistics:
             // The IRC front end answers LIST, NAMES and WHO from ChatState's queries, in IRC's
             // own numerics; it never asks for these.
             break
         }
+    }
+
+    /// `ERROR :Closing link: (why)`, the last line a client gets before the server closes it.
+    public static func closing(_ why: String, into buffer: inout EncodeBuffer) {
+        IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
     }
 
     /// The numerics of a completed registration: 001 to 005.
@@ -214,9 +218,7 @@ public final class IRCEventEncoder {
             IRCEncoder.numeric(
                 code, server: server, target: me, IRCConnection.safeParams(params), alwaysTrailing: true, into: &buffer)
         }
-        func closing(_ why: String) {
-            IRCEncoder.encode(command: "ERROR", params: ["Closing link: (\(why))"], alwaysTrailing: true, into: &buffer)
-        }
+        func closing(_ why: String) { Self.closing(why, into: &buffer) }
         switch error {
         case .badName(.nick): numeric(432, ["*", "Erroneous nickname"])
         case .badName(.recipient): numeric(401, ["*", "No such nick/channel"])
