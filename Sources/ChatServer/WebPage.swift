@@ -118,6 +118,7 @@ enum WebPage {
     .member { padding: 3px 8px; border-radius: 6px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .member:hover { background: var(--hover); }
     .member.away { opacity: .5; }
+    body.offline #memberlist, body.offline .tab-name { opacity: .55; }
     .member.me { font-weight: 600; cursor: default; }
     .member .prefix { display: inline-block; width: 1.1em; color: var(--accent); font-weight: 700; }
     dialog { border: 1px solid var(--border); border-radius: 12px; background: var(--panel); color: var(--text); padding: 18px; width: min(360px, 92vw); }
@@ -305,7 +306,7 @@ enum WebPage {
       if (groups.query.length) list.append(el("div", "section", "People"), ...groups.query.map((b) => b.tab));
       for (const b of S.buffers.values()) {
         b.tab.dataset.name = b.name;
-        b.tab.classList.toggle("parted", b.kind === "channel" && !b.joined);
+        b.tab.classList.toggle("parted", b.kind === "channel" && !!b.parted);
       }
     }
     function activate(b) {
@@ -351,7 +352,8 @@ enum WebPage {
       const b = S.active;
       if (!b) return;
       $("title").textContent = b.kind === "query" ? "@" + b.name : b.name;
-      $("topic").textContent = b.kind === "channel" ? (b.joined ? b.topic || "No topic" : "You are not in this room")
+      $("topic").textContent = b.kind === "channel" ? (b.joined ? b.topic || "No topic" : b.parted ? "You are not in this room"
+        : S.registered ? "Joining…" : "Offline: you will rejoin when the connection is back")
         : b.kind === "query" ? "Private conversation" : "Messages from the " + S.network + " server";
       $("topic").title = b.topic || "";
       $("input").placeholder = b.kind === "status" ? "Type /join #room, or /help" : "Message " + b.name;
@@ -439,7 +441,7 @@ enum WebPage {
       if (opts.mention) line.classList.add("hl");
       b.log.append(line);
       while (b.log.childElementCount > MAX_LINES) b.log.firstElementChild.remove();
-      const quiet = kind.startsWith("presence") || kind.startsWith("info");
+      const quiet = opts.quiet || kind.startsWith("presence") || kind.startsWith("info");
       if (b === S.active) {
         if (stick) b.log.scrollTop = b.log.scrollHeight;
         else if (!quiet) $("jump").classList.add("show");
@@ -489,6 +491,7 @@ enum WebPage {
         S.nickTries = 0;
         setConn("up", "Connected as " + S.nick);
         $("nick-btn").textContent = S.nick;
+        document.body.classList.remove("offline");
         hideBanner();
         info(S.status, m.params[1] || "Welcome");
         const rooms = [...S.buffers.values()].filter((b) => b.kind === "channel").map((b) => b.name);
@@ -514,7 +517,7 @@ enum WebPage {
         const b = buffer(chan, "channel");
         if (isMe(m.nick)) {
           if (b.name !== chan) renameBuffer(b, chan);
-          b.joined = true; b.members.clear(); b.topic = ""; b.closing = false;
+          b.joined = true; b.parted = false; b.members.clear(); b.topic = ""; b.closing = false;
           renderTabs();
           presence(b, "You joined " + chan, msgTime(m));
           if (S.switchTo.delete(fold(chan))) activate(b);
@@ -621,7 +624,7 @@ enum WebPage {
         S.nick = next;
         send("NICK " + next);
       } else {
-        error("The nick " + wanted + " " + why + (m.params[2] && m.params[2] !== why ? " (" + m.params[2] + ")" : ""));
+        error("You cannot be " + wanted + ": " + (m.params[2] || "it " + why));
       }
     }
     function left(m, nick, chan, how, reason) {
@@ -629,7 +632,7 @@ enum WebPage {
       if (!b) return;
       const why = reason && reason !== nick ? " (" + reason + ")" : "";
       if (isMe(nick)) {
-        b.joined = false; b.members.clear();
+        b.joined = false; b.parted = true; b.members.clear();
         if (b.closing) { removeBuffer(b); return; }
         if (how === "left") presence(b, "You left " + chan + why, msgTime(m));
         else addLine(b, "error", m.nick + " removed you from " + chan + why, { time: msgTime(m) });
@@ -716,14 +719,20 @@ enum WebPage {
     }
     function lost() {
       S.registered = false;
-      for (const b of S.buffers.values()) { b.joined = false; b.members.clear(); }
+      // The rooms and their last known members stay, dimmed: the rejoin's NAMES replaces them.
+      for (const b of S.buffers.values()) b.joined = false;
+      document.body.classList.add("offline");
       renderTabs(); renderMembers(); renderHeader();
       if (S.quitting) {
         setConn("down", "Disconnected");
         showBanner("You left the chat.", "Connect again");
         return;
       }
-      if (!S.lostShown && S.everConnected) { everywhere((b) => error("Connection lost. Reconnecting…", b)); S.lostShown = true; }
+      if (!S.lostShown && S.everConnected) {
+        // In every tab, so that nobody wonders why a room went silent; not counted as unread.
+        everywhere((b) => addLine(b, "error", "Connection lost. Reconnecting…", { quiet: true }));
+        S.lostShown = true;
+      }
       // 1 s doubling to 30 s, each wait between 75% and 125% of that so that a restarted server is
       // not met by every page in the same millisecond.
       const base = Math.min(30000, 1000 * 2 ** S.attempt++);
@@ -764,7 +773,7 @@ enum WebPage {
     }
     function say(b, text, action = false) {
       if (!b || b.kind === "status") { error("This tab is for server messages: join a room with /join #room first."); return; }
-      if (b.kind === "channel" && !b.joined) { error("You are not in " + b.name + ": /join " + b.name + " to go back in.", b); return; }
+      if (b.kind === "channel" && b.parted) { error("You are not in " + b.name + ": /join " + b.name + " to go back in.", b); return; }
       for (const chunk of utf8Chunks(text)) {
         if (!send("PRIVMSG " + b.name + " :" + (action ? "\x01ACTION " + chunk + "\x01" : chunk))) {
           error("Not connected: the message was not sent.", b);
