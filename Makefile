@@ -9,7 +9,7 @@ TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-clients test-asan irctest autobahn bench bench-irc bench-baseline clean
+.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -34,6 +34,12 @@ test:
 test-clients:
 	$(SWIFT) build --build-tests $(WERROR)
 	$(SWIFT) test --skip-build --no-parallel --filter IRCRealClients
+
+# The browser chat page (GET /) in headless Chromium (Debian's chromium and chromium-driver, installed
+# if missing; selenium from PyPI into .build/browser-venv): two pages, a line client and an IRC client
+# chat, and the pages reconnect after a server restart. Screenshots go to .build/screenshots/. ~20 s.
+test-browser: release
+	bash Tests/Browser/run.sh
 
 # The suite again under AddressSanitizer, in its own build folder.
 test-asan:
