@@ -94,6 +94,8 @@ enum WebPage {
     .line { display: grid; grid-template-columns: 46px minmax(0, 1fr); gap: 8px; padding: 2px 16px; }
     .line:hover { background: var(--bg); }
     .line time { color: var(--muted); font-size: 12px; padding-top: 2px; font-variant-numeric: tabular-nums; }
+    .nick, .mnick { color: hsl(var(--hue, 220) 55% 38%); }
+    @media (prefers-color-scheme: dark) { .nick, .mnick { color: hsl(var(--hue, 220) 65% 72%); } }
     .nick { font-weight: 650; margin-right: 6px; cursor: pointer; }
     .nick:hover { text-decoration: underline; }
     .action .text { font-style: italic; }
@@ -352,7 +354,7 @@ enum WebPage {
       const b = S.active;
       if (!b) return;
       $("title").textContent = b.kind === "query" ? "@" + b.name : b.name;
-      $("topic").textContent = b.kind === "channel" ? (b.joined ? b.topic || "No topic" : b.parted ? "You are not in this room"
+      $("topic").textContent = b.kind === "channel" ? (b.joined ? b.topic : b.parted ? "You are not in this room"
         : S.registered ? "Joining…" : "Offline: you will rejoin when the connection is back")
         : b.kind === "query" ? "Private conversation" : "Messages from the " + S.network + " server";
       $("topic").title = b.topic || "";
@@ -384,7 +386,7 @@ enum WebPage {
         const li = el("li", "member");
         li.dataset.nick = m.nick;
         li.append(el("span", "prefix", m.prefix ? m.prefix[0] : ""), el("span", "mnick", m.nick));
-        li.querySelector(".mnick").style.color = nickColor(m.nick);
+        li.querySelector(".mnick").style.setProperty("--hue", nickHue(m.nick));
         if (m.prefix) li.title = m.prefix.includes("@") ? "room operator" : "voiced";
         if (m.away) { li.classList.add("away"); li.title = "away: " + m.away; }
         if (isMe(m.nick)) { li.classList.add("me"); li.title = "you"; }
@@ -393,11 +395,10 @@ enum WebPage {
       }));
       $("members-toggle").textContent = "Members" + (b.kind === "channel" ? " " + ms.length : "");
     }
-    function nickColor(nick) {
+    function nickHue(nick) {
       let h = 0;
       for (const c of fold(nick)) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-      const dark = matchMedia("(prefers-color-scheme: dark)").matches;
-      return "hsl(" + (h % 360) + " " + (dark ? "60% 70%" : "55% 38%") + ")";
+      return String(h % 360); // the lightness is CSS's, so a change of colour scheme recolours every line
     }
 
     // ---- lines in a tab ------------------------------------------------------------------------
@@ -431,7 +432,7 @@ enum WebPage {
       const body = el("div", "text");
       if (opts.from) {
         const n = el("span", "nick", kind.includes("action") ? "* " + opts.from : opts.from);
-        n.style.color = nickColor(opts.from);
+        n.style.setProperty("--hue", nickHue(opts.from));
         n.dataset.nick = opts.from;
         if (!isMe(opts.from)) n.addEventListener("click", () => activate(buffer(opts.from, "query")));
         body.append(n);
@@ -521,6 +522,11 @@ enum WebPage {
           renderTabs();
           presence(b, "You joined " + chan, msgTime(m));
           if (S.switchTo.delete(fold(chan))) activate(b);
+          if (!S.greeted) {
+            S.greeted = true;
+            info(b, "Welcome, " + S.nick + "! Say hello, or pick a nick with the button by the message box. " +
+              "Join another room with + Join a room, and click a name to talk in private. /help lists the commands.");
+          }
         } else {
           addMember(b, m.nick);
           presence(b, "→ " + m.nick + " joined", msgTime(m));
@@ -671,7 +677,8 @@ enum WebPage {
     function numeric(m) {
       const code = Number(m.command);
       const rest = m.params.slice(1);
-      if (code >= 400 && code < 600) {
+      if (code === 4 || code === 5) return; // server version and ISUPPORT: for us, not for people
+      if (code >= 400 && code < 600 && code !== 422) { // 422 is only "no message of the day"
         // e.g. 404 "#room :Cannot send to channel": the text, and what it is about.
         const about = rest.slice(0, -1).join(" ");
         const target = buffer(rest[0] || "", "channel", false);

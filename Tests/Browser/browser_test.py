@@ -424,6 +424,12 @@ def main():
             for who in (a, b):
                 who.click_tab("#lobby")
             a.screenshot(shot("desktop.png"))
+            a.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            a.until("no dark colours under prefers-color-scheme: dark", lambda: a.driver.execute_script(
+                "return matchMedia('(prefers-color-scheme: dark)').matches && getComputedStyle(document.body).backgroundColor"
+                " !== 'rgb(245, 246, 248)'"))
+            a.screenshot(shot("desktop-dark.png"))
+            a.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
             b.phone()
             b.until("no phone layout at 390 px", lambda: b.driver.execute_script("return innerWidth") == 390)
             b.screenshot(shot("phone.png"))
