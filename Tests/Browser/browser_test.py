@@ -389,6 +389,20 @@ def main():
             a.until("alice lost her nick", lambda: a.state()["nick"] == "alice")
         check("433: a nick in use is refused visibly and the page keeps its nick", nick_taken)
 
+        def nick_taken_at_registration():
+            c = pages["carol"] = Page("carol", server.url + "?nick=ircy&room=lobby", workdir)
+            c.until("a page asking for a nick in use did not register under another",
+                    lambda: c.state()["nick"].startswith("ircy") and c.state()["nick"] != "ircy"
+                    and c.state()["active"] == "#lobby")
+            c.shows("Server", "ircy is already in use; trying " + c.state()["nick"])
+            a.has_members(c.state()["nick"])
+            c.type("/quit see you")
+            c.shows("Server", "Server closed the connection")
+            a.shows("#lobby", c.state()["nick"] + " quit", "see you", kind="presence")
+            c.quit()
+            del pages["carol"]
+        check("433 while registering: the page picks another nick by itself and says so; /quit", nick_taken_at_registration)
+
         def second_room():
             a.use_dialog("join-btn", "#second")
             a.until("#second did not open as the active tab", lambda: a.state()["active"] == "#second")
@@ -444,6 +458,33 @@ def main():
             linus.wait_for("PONG sync")
             assert not any("only in second" in l for l in linus.lines), "the line client got #second's message"
         check("the line client, in the lobby only, got nothing of #second", second_not_leaked)
+
+        def scrolling_and_history():
+            a.click_tab("#lobby")
+            for i in range(40):
+                linus.send(f"filler line {i}")
+            a.shows("#lobby", "filler line 39")
+            log = 'document.querySelector(".log.active")'
+            a.until("the log did not follow new lines while at the bottom", lambda: a.driver.execute_script(
+                f"const l = {log}; return l.scrollHeight - l.scrollTop - l.clientHeight < 2"))
+            a.driver.execute_script(f"{log}.scrollTop = 0; {log}.dispatchEvent(new Event('scroll'))")
+            linus.send("while you read old lines")
+            a.shows("#lobby", "while you read old lines")
+            assert a.driver.execute_script(f"return {log}.scrollTop") == 0, "the log jumped while scrolled up"
+            a.until("no 'new messages' button while scrolled up", lambda: a.driver.find_element(By.ID, "jump").is_displayed())
+            a.driver.find_element(By.ID, "jump").click()
+            a.until("'new messages' did not go to the bottom", lambda: a.driver.execute_script(
+                f"const l = {log}; return l.scrollHeight - l.scrollTop - l.clientHeight < 2"))
+            box = a.driver.find_element(By.ID, "input")
+            box.send_keys(Keys.ARROW_UP)
+            a.until("Up did not bring back the last line typed", lambda: box.get_attribute("value") == "/mode #second -m")
+            box.send_keys(Keys.ARROW_UP)
+            a.until("a second Up did not go further back", lambda: box.get_attribute("value") == "/mode #second +v robert")
+            box.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+            a.until("Down did not come back to an empty line", lambda: box.get_attribute("value") == "")
+            a.until("the message box lost the keyboard focus",
+                    lambda: a.driver.switch_to.active_element.get_attribute("id") == "input")
+        check("scrolled up, the log stays put and offers 'new messages'; Up/Down walk the input history", scrolling_and_history)
 
         def reconnect():
             server.stop()
