@@ -613,6 +613,7 @@ enum WebPage {
       "301": (m) => { const b = buffer(m.params[1], "query", false); info(b || S.active, m.params[1] + " is away: " + (m.params[2] || "")); },
       "305": (m) => info(S.active, m.params[1] || "You are back"),
       "306": (m) => info(S.active, m.params[1] || "You are away"),
+      INVITE: (m) => info(S.active, m.nick + " invites you to " + m.params[1] + ": /join " + m.params[1] + " to go in."),
       PRIVMSG: (m) => message(m, false),
       NOTICE: (m) => message(m, true),
       ERROR: (m) => { error("Server closed the connection: " + (m.params[0] || ""), S.status); },
@@ -650,7 +651,7 @@ enum WebPage {
       if (b === S.active) { renderMembers(); renderHeader(); }
     }
     function message(m, notice) {
-      const target = m.params[0] || "";
+      const target = (m.params[0] || "").replace(/^[@+]+(?=#)/, ""); // @#room: to its operators
       let text = m.params[1] || "";
       let action = false;
       if (text.startsWith("\x01")) {
@@ -685,7 +686,10 @@ enum WebPage {
         error((rest[rest.length - 1] || "Error " + code) + (about ? " (" + about + ")" : ""), target || S.active);
         return;
       }
-      info(S.status, rest.join(" "));
+      // The welcome burst belongs to the Server tab; replies to what the user typed (WHOIS, LIST,
+      // TIME, ...) go where the user is looking.
+      const welcome = !S.registered || /^(00[1-5]|25[0-9]|26[56]|37[256]|422)$/.test(m.command);
+      info(welcome ? S.status : S.active || S.status, rest.join(" "));
     }
     function receive(line) {
       const m = parse(line);
@@ -707,6 +711,13 @@ enum WebPage {
     function connect() {
       clearTimeout(S.retryTimer); clearInterval(S.countdown);
       S.quitting = false;
+      if (S.ws) {
+        // "Reconnect now" while an attempt is under way: drop that one, or it would register too.
+        const old = S.ws;
+        S.ws = null;
+        old.onclose = old.onmessage = old.onopen = null;
+        old.close();
+      }
       const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
       let ws;
       try { ws = new WebSocket(url, ["text.ircv3.net"]); } catch (e) { lost(); return; }
@@ -918,6 +929,9 @@ enum WebPage {
     $("members-toggle").addEventListener("click", () => document.body.classList.toggle("members-open"));
     $("members-close").addEventListener("click", () => document.body.classList.remove("members-open"));
     $("logs").addEventListener("click", () => document.body.classList.remove("members-open"));
+    // Closing the page says goodbye, so the others see a quit rather than a dropped connection.
+    addEventListener("pagehide", () => { S.quitting = true; send("QUIT :Closed the page"); });
+    addEventListener("pageshow", (ev) => { if (ev.persisted && !S.ws) { S.attempt = 0; connect(); } });
     addEventListener("online", () => { if (!S.ws && !S.quitting) { S.attempt = 0; connect(); } });
     addEventListener("keydown", (ev) => {
       // Typing anywhere types into the message box.

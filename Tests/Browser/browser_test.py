@@ -281,6 +281,9 @@ def main():
     ap.add_argument("--screenshots", required=True)
     args = ap.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
+    for old in os.listdir(args.screenshots):
+        if old.startswith("failure-"):
+            os.remove(os.path.join(args.screenshots, old))
     workdir = tempfile.mkdtemp(prefix="switchboard-browser-")
     server = Server(os.path.abspath(args.server), workdir)
     pages, peers = {}, []
