@@ -44,9 +44,11 @@ let package = Package(
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
-        // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore.
+        // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore,
+    // and the web front door (the page, IRC over WebSocket, metrics).
         .executableTarget(
-            name: "ChatServer", dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol", "IRCFrontEnd"],
+            name: "ChatServer",
+            dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol", "IRCFrontEnd", "WebSocket", "ReactorWebSocket"],
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),
@@ -61,8 +63,11 @@ let package = Package(
         // Copy-per-recipient vs shared-chunk output queues, measured without sockets.
         .executableTarget(name: "FanoutModel", path: "Benchmarks/FanoutModel", swiftSettings: swiftSettings),
         // Helpers the test targets share: deadlines, child processes, blocking socket clients, the
-        // open-files limit. Neither Reactor nor ChatCore, so any test target can use it; no product.
-        .target(name: "TestHarness", path: "Tests/TestHarness", swiftSettings: swiftSettings),
+        // open-files limit, a WebSocket client. Neither Reactor nor ChatCore (only the codecs), so any test
+        // target can use it; no product.
+        .target(
+            name: "TestHarness", dependencies: ["Codec", "WebSocket"], path: "Tests/TestHarness",
+            swiftSettings: swiftSettings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -75,7 +80,7 @@ let package = Package(
             dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness"],
+            name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness", "WebSocket"],
             swiftSettings: swiftSettings),
     ]
 )

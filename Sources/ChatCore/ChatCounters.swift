@@ -11,6 +11,8 @@ public struct ChatCounters: Sendable, Equatable {
     public var connections: Int
     /// Chat lines accepted from clients: messages and actions to rooms, and private messages.
     public var messagesIn: Int
+    /// Clients admitted (registered) since the server started.
+    public var registrations: Int = 0
     /// Lines delivered to recipients for those chat lines (one message to a room of 10 counts 9).
     public var deliveriesOut: Int
     /// Bytes read from clients (maintained by the glue).

@@ -134,6 +134,7 @@ public final class ChatState {
         }
         client.isAdmitted = true
         self.admitted += 1
+        self.counters.registrations &+= 1
         client.isLobbyBound = joiningLobby
         // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`. Only
         // found here; `enter` creates it, making this client its operator.

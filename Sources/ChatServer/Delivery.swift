@@ -5,8 +5,13 @@ import Codec
 import IRCFrontEnd
 import LineProtocol
 import Reactor
+import WebSocket
 
 /// The encodings this server speaks; ChatCore only sees their numbers.
+///
+/// IRC over WebSocket has encodings of its own (the IRC lines framed, text or binary as the
+/// subprotocol says), so a room line is framed once for all WebSocket members, as it is rendered
+/// once for all TCP members.
 enum FrontEnd {
     /// Line protocol v1.
     static let line = Encoding(0)
@@ -18,6 +23,33 @@ enum FrontEnd {
     static let ircMessageTags = Encoding(3)
     /// The three IRC encodings, for the IRC front end.
     static let ircEncodings = IRCEncodings(plain: irc, serverTime: ircServerTime, messageTags: ircMessageTags)
+    /// The first of the three IRC encodings in text frames (`text.ircv3.net`), then in binary
+    /// frames (`binary.ircv3.net`): each in the order of ``ircEncodings``.
+    static let webTextBase: UInt8 = 4
+    static let webBinaryBase: UInt8 = 7
+
+    /// The IRC encoding `encoding` is, or carries over WebSocket.
+    @inline(__always)
+    static func ircEncoding(of encoding: Encoding) -> Encoding {
+        let index = encoding.index
+        if index >= webBinaryBase { return Encoding(index - webBinaryBase + 1) }
+        if index >= webTextBase { return Encoding(index - webTextBase + 1) }
+        return encoding
+    }
+
+    /// The frame opcode of a WebSocket encoding, `nil` for one on a byte stream.
+    @inline(__always)
+    static func webOpcode(of encoding: Encoding) -> WebSocketOpcode? {
+        let index = encoding.index
+        if index >= webBinaryBase { return .binary }
+        if index >= webTextBase { return .text }
+        return nil
+    }
+
+    /// IRC encoding `irc` (one of ``ircEncodings``) in frames of `opcode`.
+    static func web(_ irc: Encoding, _ opcode: WebSocketOpcode) -> Encoding {
+        Encoding((opcode == .binary ? webBinaryBase : webTextBase) + irc.index - 1)
+    }
 }
 
 /// Turns ChatState's events into connection writes.
@@ -33,6 +65,8 @@ final class Delivery: ChatSink {
     @exclusivity(unchecked) private var scratch = EncodeBuffer()
     /// Set with ``state``: the IRC front end's renderer.
     var ircEncoder: IRCEventEncoder!
+    /// Where ``scratch``'s lines are framed for WebSocket members.
+    @exclusivity(unchecked) private var framed = EncodeBuffer()
 
     func deliver(_ event: ChatEvent, to recipients: Recipients) -> Int {
         self.scratch.removeAll()
@@ -41,9 +75,12 @@ final class Delivery: ChatSink {
             LineEncoder.encode(event, into: &self.scratch)
         default:
             let single = recipients.clients.count == 1 ? recipients.clients[0] : nil
+            let irc = FrontEnd.ircEncoding(of: recipients.encoding)
             self.ircEncoder.encode(
-                event, style: FrontEnd.ircEncodings.style(of: recipients.encoding), recipient: single,
-                into: &self.scratch)
+                event, style: FrontEnd.ircEncodings.style(of: irc), recipient: single, into: &self.scratch)
+            if let opcode = FrontEnd.webOpcode(of: recipients.encoding) {
+                return self.fanOutFramed(event, opcode, recipients)
+            }
             if case .awayChanged = event {
                 return self.fanOutToAwayNotify(self.scratch.bytes, recipients)
             }
@@ -57,19 +94,42 @@ final class Delivery: ChatSink {
         return self.fanOut(self.scratch.bytes, to: recipients.clients, except: recipients.excluded, coalesce: coalesce)
     }
 
+    /// The IRC lines in ``scratch``, framed once for the WebSocket members among `recipients`.
+    private func fanOutFramed(_ event: ChatEvent, _ opcode: WebSocketOpcode, _ recipients: Recipients) -> Int {
+        guard self.scratch.count > 0 else { return 0 }
+        self.framed.removeAll()
+        WebSocketFrameEncoder.writeLineFrames(of: self.scratch.bytes, opcode: opcode, into: &self.framed)
+        if case .awayChanged = event {
+            return self.fanOutToAwayNotify(self.framed.bytes, recipients)
+        }
+        let coalesce: Bool
+        if case .client = recipients.audience { coalesce = false } else { coalesce = event.isPresence }
+        return self.fanOut(self.framed.bytes, to: recipients.clients, except: recipients.excluded, coalesce: coalesce)
+    }
+
     func close(_ client: ClientID) {
         guard let session = self.table.session(client) else { return }
         session.ending = .quit
-        session.connection.closeAfterFlush()
+        session.hangUp()
     }
 
     /// Renders a reply of the front end's own (`PONG`, the help text, an error the glue reports on
-    /// closing) with `render` and queues it for `session`.
-    func reply(to session: Session, _ render: (inout EncodeBuffer) -> Void) {
+    /// closing) with `render` and queues it for `session`, its lines framed in `framing` messages
+    /// for a WebSocket session.
+    func reply(
+        to session: Session, framing: WebSocketOpcode? = nil, _ render: (inout EncodeBuffer) -> Void
+    ) {
         self.scratch.removeAll()
         render(&self.scratch)
-        session.connection.write(self.scratch.bytes)
-        self.state.counters.bytesOut &+= self.scratch.count
+        guard let framing else {
+            session.connection.write(self.scratch.bytes)
+            self.state.counters.bytesOut &+= self.scratch.count
+            return
+        }
+        self.framed.removeAll()
+        WebSocketFrameEncoder.writeLineFrames(of: self.scratch.bytes, opcode: framing, into: &self.framed)
+        session.connection.write(self.framed.bytes)
+        self.state.counters.bytesOut &+= self.framed.count
     }
 
     /// Away changes go only to IRC clients that asked for them (`away-notify`); rare enough that the

@@ -5,8 +5,9 @@ import IRCFrontEnd
 import Reactor
 
 /// An IRC session: each line goes to its ``IRCConnection``, which writes its own replies through
-/// this session (``IRCOutput``) and hands commands to ChatState.
-final class IRCSession: Session, IRCOutput {
+/// this session (``IRCOutput``) and hands commands to ChatState. Over TCP or a Unix socket; over
+/// WebSocket it is a ``WebIRCSession``.
+class IRCSession: Session, IRCOutput {
     private(set) var front: IRCConnection!
     private var registrationTimer: Reactor.Timer?
 
@@ -19,10 +20,11 @@ final class IRCSession: Session, IRCOutput {
         self.registrationTimer = connection.reactor.schedule(afterMilliseconds: timeout) { [unowned self] in
             guard !self.front.isRegistered, self.connection.isOpen else { return }
             self.ending = .idleTimeout
+            self.server.refusals.idleTimeout &+= 1
             self.write { buffer in
                 IRCEventEncoder.closing("Registration timed out", into: &buffer)
             }
-            self.connection.closeAfterFlush()
+            self.hangUp()
         }
     }
 
@@ -59,12 +61,16 @@ final class IRCSession: Session, IRCOutput {
         self.server.delivery.reply(to: self, body)
     }
 
+    /// `encoding` is one of ``FrontEnd/ircEncodings``, which the IRC front end chooses among.
     func setEncoding(_ encoding: Encoding) {
-        self.server.state.setEncoding(self.id, encoding)
+        self.server.state.setEncoding(self.id, self.transportEncoding(encoding))
     }
+
+    /// The partition of this session's transport for the IRC front end's `encoding`.
+    func transportEncoding(_ encoding: Encoding) -> Encoding { encoding }
 
     func close() {
         self.ending = .quit
-        self.connection.closeAfterFlush()
+        self.hangUp()
     }
 }

@@ -11,6 +11,10 @@ struct Options {
     /// 0 disables the IRC listener.
     var ircPort = 6667
     var ircUnixPath: String?
+    /// 0 disables the HTTP listener (the chat page, /ws, /metrics, /healthz).
+    var httpPort = 8080
+    /// Origins besides the server's own host whose pages may open /ws; "*" for any.
+    var allowedOrigins: [String] = []
     var ircPassword: String?
     /// The lines of --motd FILE, read when the flags are parsed.
     var motd: [String]?
@@ -49,6 +53,10 @@ struct Options {
           --unix PATH           also listen on a Unix-domain socket at PATH
           --irc-port P          IRC port on the same --host, 0 = no IRC over TCP (default 6667)
           --irc-unix PATH       also serve IRC on a Unix-domain socket at PATH
+          --http-port P         HTTP port on the same --host: the chat page at /, IRC over
+                                WebSocket at /ws, /metrics and /healthz; 0 = none (default 8080)
+          --allowed-origin O    a page from origin O (e.g. https://chat.example.org) may open /ws;
+                                repeat for more, * for any (default: only pages from this server)
           --irc-password PW     IRC clients must send PASS PW to register
           --motd FILE           IRC message of the day, one line per line of FILE (default: none, 422)
           --server-name NAME    the IRC server name (default switchboard.local)
@@ -138,6 +146,15 @@ struct Options {
             case "--irc-unix":
                 guard let path = value(), !path.isEmpty else { return .exit(message: "--irc-unix needs a path", status: 2) }
                 options.ircUnixPath = path
+            case "--http-port":
+                set(number(0...65535)) { options.httpPort = $0 }
+            case "--allowed-origin":
+                guard let origin = value(), Self.isOrigin(origin) else {
+                    return .exit(
+                        message: "--allowed-origin needs an origin such as https://chat.example.org "
+                            + "(scheme, host and optional port, no path) or *", status: 2)
+                }
+                options.allowedOrigins.append(origin.lowercased())
             case "--irc-password":
                 guard let password = value(), !password.isEmpty, !password.contains(" ") else {
                     return .exit(message: "--irc-password needs a value without spaces", status: 2)
@@ -203,6 +220,18 @@ struct Options {
                     + "the hard limit must be at least the soft one", status: 2)
         }
         return .run(options)
+    }
+}
+
+extension Options {
+    /// `*`, or what a browser sends as `Origin`: `http://` or `https://`, a host, maybe a port.
+    static func isOrigin(_ text: String) -> Bool {
+        if text == "*" { return true }
+        let lower = text.lowercased()
+        guard let rest = ["http://", "https://"].first(where: lower.hasPrefix).map({ lower.dropFirst($0.count) }),
+            !rest.isEmpty
+        else { return false }
+        return rest.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) }
     }
 }
 

@@ -5,6 +5,8 @@ import Glibc
 import IRCFrontEnd
 import LineProtocol
 import Reactor
+import ReactorWebSocket
+import WebSocket
 
 /// The running chat server: listeners, the sessions (in ``Delivery``'s session table), and the
 /// chat state they drive.
@@ -17,11 +19,11 @@ final class Server {
     let log: Log
     let maxConnections: Int
     private var listeners: [Listener] = []
-    private var sessionCount: Int { self.delivery.table.count }
+    var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
     let slowConsumerLine: [UInt8]
-    private let ircServerFullLine: [UInt8]
-    private let ircSlowConsumerLine: [UInt8]
+    let ircServerFullLine: [UInt8]
+    let ircSlowConsumerLine: [UInt8]
     /// What the IRC front end says about this server.
     let ircConfig: IRCServerConfig
     /// The IRC connections, for what one IRC client needs to know of another.
@@ -32,18 +34,32 @@ final class Server {
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
-    private let rejecter = Rejecter()
+    let rejecter = Rejecter()
+    /// Requests and connections refused, by reason, for /metrics.
+    var refusals = Refusals()
+    /// The web front door's shared pieces (WebFront.swift), set up once rather than per connection.
+    private(set) var webConfiguration: WebSocketServerConfiguration
+    private(set) lazy var webGate = WebGate(server: self)
+    private(set) lazy var httpRoutes: (HTTPRequestHead, inout EncodeBuffer) -> Void = { [unowned self] head, buffer in
+        self.route(head, into: &buffer)
+    }
+    let pageBytes = Array(WebPage.html.utf8)
+    /// Where /metrics is rendered, kept between scrapes.
+    var metricsScratch = EncodeBuffer(capacity: 16 * 1024)
     private var shuttingDown = false
     private var statsTimer: Reactor.Timer?
     private var lastMessagesIn = 0
     private var lastDeliveriesOut = 0
     /// When the output budget makes clients' lines wait (OutputPolicy.swift).
     var outputHold = OutputHold.off
+    /// Open sessions by front end: line, IRC, IRC over WebSocket (``frontEnd(of:)``).
+    var connectionsByFrontEnd = [0, 0, 0]
 
     init(options: Options, reactor: Reactor) {
         self.options = options
         self.reactor = reactor
         self.log = Log(level: options.logLevel)
+        self.webConfiguration = Self.webConfiguration(options)
         let limit = Reactor.raiseDescriptorLimit()
         // Keep descriptors in reserve for listeners, the reactor's own, and the EMFILE spare.
         self.maxConnections = options.maxConnections ?? max(1, limit - 64)
@@ -93,6 +109,15 @@ final class Server {
         if let path = options.ircUnixPath {
             try listen(on: try unixAddress(path, flag: "--irc-unix"), .irc)
         }
+        if options.httpPort != 0 {
+            do {
+                try listen(on: try SocketAddress(host: options.host, port: options.httpPort), .http)
+            } catch let error as StartError {
+                throw error
+            } catch {
+                throw StartError("--http-port: \(error)")
+            }
+        }
         applyOutputBudget()
         statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
         log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
@@ -108,7 +133,7 @@ final class Server {
     }
 
     /// Which front end a listener's connections speak.
-    enum WireProtocol { case line, irc }
+    enum WireProtocol { case line, irc, http }
 
     private func listen(on address: SocketAddress, _ kind: WireProtocol) throws(StartError) {
         do {
@@ -129,7 +154,7 @@ final class Server {
     }
 
     /// The host part of an IRC client's mask: its address, or `localhost` over a Unix socket.
-    private static func host(of connection: Connection) -> String {
+    static func host(of connection: Connection) -> String {
         guard let address = connection.remoteAddress, let host = address.host else { return "localhost" }
         // A host starting with ':' would end an IRC source early; ircds write ::1 as 0::1.
         return host.hasPrefix(":") ? "0" + host : host
@@ -141,7 +166,9 @@ final class Server {
     // MARK: Connections
 
     private func accepted(_ connection: Connection, _ kind: WireProtocol) {
+        if kind == .http { return acceptedHTTP(connection) }
         guard sessionCount < maxConnections else {
+            refusals.serverFull &+= 1
             connection.handler = rejecter
             connection.write(kind == .line ? serverFullLine : ircServerFullLine)
             connection.closeAfterFlush()
@@ -154,18 +181,18 @@ final class Server {
         case .line:
             session = LineSession(server: self, connection: connection, id: id)
             applyOutputLimits(to: connection, notice: slowConsumerLine)
-        case .irc:
+        case .irc, .http:
             session = IRCSession(server: self, connection: connection, id: id, host: Self.host(of: connection))
             applyOutputLimits(to: connection, notice: ircSlowConsumerLine)
         }
         delivery.table.attach(id, session: session, connection: connection)
         connection.handler = session
-        if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
+        started(session)
         switch kind {
         case .line:
             state.connect(id, encoding: FrontEnd.line)
             state.admit(id)
-        case .irc:
+        case .irc, .http:
             // Admitted by the IRC front end once NICK, USER (and CAP END) have arrived.
             state.connect(id, encoding: FrontEnd.irc)
         }
@@ -174,11 +201,24 @@ final class Server {
         }
     }
 
+    /// What every new session gets, whatever its front end: the idle timer, and its count.
+    func started(_ session: Session) {
+        if options.idleTimeout > 0 { armIdleTimer(session, after: options.idleTimeout * 1000) }
+        connectionsByFrontEnd[Self.frontEnd(of: session)] &+= 1
+    }
+
+    /// The index of `session`'s front end in ``connectionsByFrontEnd``: line, IRC, IRC over WebSocket.
+    static func frontEnd(of session: Session) -> Int {
+        if session is WebIRCSession { return 2 }
+        return session is IRCSession ? 1 : 0
+    }
+
     func sessionClosed(_ session: Session, reason: CloseReason) {
         let id = session.id
         guard delivery.table.session(id) === session else { return }
         let fd = session.connection.descriptor
         delivery.table.detach(id)
+        connectionsByFrontEnd[Self.frontEnd(of: session)] &-= 1
         let why: String?
         switch reason {
         case .outputLimitExceeded, .slowConsumerTimedOut:
@@ -204,8 +244,9 @@ final class Server {
             let limit = Int64(self.options.idleTimeout) * 1000
             if idleFor >= limit {
                 session.ending = .idleTimeout
+                self.refusals.idleTimeout &+= 1
                 session.farewell(.idleTimeout(seconds: self.options.idleTimeout), bye: nil)
-                session.connection.closeAfterFlush()
+                session.hangUp()
             } else {
                 self.armIdleTimer(session, after: Int(limit - idleFor))
             }
@@ -223,7 +264,7 @@ final class Server {
         for session in delivery.table.sessions {
             session.ending = .shutdown
             session.farewell(nil, bye: "shutting-down")
-            session.connection.closeAfterFlush()
+            session.hangUp()
         }
         if sessionCount == 0 { reactor.stop() }
         reactor.schedule(afterMilliseconds: grace) { [unowned self] in

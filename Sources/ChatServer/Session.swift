@@ -58,12 +58,25 @@ class Session: ConnectionHandler {
         preconditionFailure("Session.lineTooLong() is implemented by each front end")
     }
 
+    /// A line over the limit was discarded: counted, then reported in the front end's protocol.
+    final func overlong() {
+        server.refusals.lineTooLong &+= 1
+        lineTooLong()
+    }
+
     /// The line the server writes before closing the connection itself (idle timeout, shutdown).
     func farewell(_ error: ChatError?, bye reason: String?) {
         preconditionFailure("Session.farewell(_:bye:) is implemented by each front end")
     }
 
     final func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        receive(bytes)
+    }
+
+    /// Bytes from the client, framed into lines: what the socket read, or (for a WebSocket
+    /// session) one message's payload and then its line end.
+    final func receive(_ bytes: UnsafeRawBufferPointer) {
+        let connection = self.connection
         server.state.counters.bytesIn &+= bytes.count
         lastActivity = connection.reactor.now
         if let throttle {
@@ -79,7 +92,7 @@ class Session: ConnectionHandler {
             if held == nil && reactor.queuedOutputBytes <= holdAbove {
                 switch frame {
                 case .line(let line): self.handle(line: line)
-                case .overlong: self.lineTooLong()
+                case .overlong: self.overlong()
                 }
                 return
             }
@@ -104,7 +117,18 @@ class Session: ConnectionHandler {
     /// The connection is gone; subclasses cancel their own timers.
     func closed() {}
 
+    /// Closes the connection once what is queued has been sent (after a farewell, a QUIT, a
+    /// timeout). A WebSocket session sends its close frame first.
+    func hangUp() {
+        connection.closeAfterFlush()
+    }
+
     final func connection(_ connection: Connection, didCloseWith reason: CloseReason) {
+        ended(reason)
+    }
+
+    /// The connection closed for `reason`: timers go, and the server forgets the client.
+    final func ended(_ reason: CloseReason) {
         idleTimer?.cancel()
         throttle?.cancel()
         closed()

@@ -69,7 +69,7 @@ final class Throttle {
     /// An over-long line was discarded: its ERR goes now, or in its turn after the kept lines.
     func keepOverlong(_ session: Session) {
         if backlog.isEmpty {
-            session.lineTooLong()
+            session.overlong()
         } else {
             overlongAt.append(backlog.count)
         }
@@ -113,7 +113,7 @@ final class Throttle {
             while backlogStart < backlog.count || !overlongAt.isEmpty {
                 if let at = overlongAt.first, at <= backlogStart {
                     overlongAt.removeFirst()
-                    session.lineTooLong()
+                    session.overlong()
                     continue
                 }
                 guard tokens >= 1 && connection.reactor.queuedOutputBytes <= holdAbove else { break }

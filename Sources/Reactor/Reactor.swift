@@ -92,6 +92,8 @@ public final class Reactor {
 
     /// Iterations completed by ``run()``; handy for tests and stats.
     public private(set) var iterations = 0
+    /// How long iterations took, without their wait for events.
+    @exclusivity(unchecked) public private(set) var loopStatistics = LoopStatistics()
 
     // Output accounting (Reactor+OutputBudget.swift). Two running sums rather than one total, so
     // a write adds to one counter and a read's output is the difference of two loads.
@@ -183,7 +185,8 @@ public final class Reactor {
             // epoll_wait fails only on bugs (EBADF, EINVAL); keep the evidence rather than spin.
             preconditionFailure("\(error)")
         }
-        now = Int64(Posix.monotonicNanoseconds() / 1_000_000)
+        let woke = Posix.monotonicNanoseconds()
+        now = Int64(woke / 1_000_000)
         fireExpiredTimers()
         runDeferred()
         checkOutputBudget(beforeFlush: true)
@@ -195,6 +198,7 @@ public final class Reactor {
             if pool.trim() >= 64 * 1024 { Posix.releaseFreeMemory() }
         }
         iterations &+= 1
+        loopStatistics.record(Int((Posix.monotonicNanoseconds() &- woke) / 1_000))
     }
 
     /// Makes ``run()`` return after the current iteration.

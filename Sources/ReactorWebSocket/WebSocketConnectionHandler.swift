@@ -64,6 +64,9 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
     /// ``WebSocketDelegate/webSocketDidOpen(_:request:upgrade:)`` and not kept: an idle socket
     /// holds no head.)
     public private(set) var subprotocol: String?
+    /// Why the connection closed, as the reactor saw it (the peer left, a reset, the output limit),
+    /// set just before ``WebSocketDelegate/webSocket(_:didCloseWith:)``.
+    public private(set) var closeReason: CloseReason?
 
     private var parser: HTTPHeadParser?
     private var decoder: WebSocketFrameDecoder?
@@ -177,6 +180,7 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
         self.timer?.cancel()
         self.timer = nil
         self.state = .closed
+        self.closeReason = reason
         self.parser = nil
         self.decoder = nil
         let delegate = self.delegate
@@ -263,6 +267,7 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
             connection.write(buffer.bytes)
             self.state = .closing
             connection.closeAfterFlush()
+            self.delegate?.webSocket(self, didRefuse: error.status)
         }
     }
 
@@ -274,6 +279,7 @@ public final class WebSocketConnectionHandler: ConnectionHandler {
         self.state = .closing
         self.parser = nil
         connection.closeAfterFlush()
+        self.delegate?.webSocket(self, didRefuse: status)
     }
 
     // MARK: Frames

@@ -59,6 +59,10 @@ public protocol WebSocketDelegate: AnyObject {
     /// A pong arrived (pings are answered without asking the delegate).
     func webSocket(_ socket: WebSocketConnectionHandler, didReceivePong payload: UnsafeRawBufferPointer)
 
+    /// A request was refused with `status` (a malformed or oversized head, a bad upgrade, a
+    /// wrong path, a timeout) and the connection is closing. For counting: the response is sent.
+    func webSocket(_ socket: WebSocketConnectionHandler, didRefuse status: HTTPStatus)
+
     /// The connection is closed. `code` is the peer's close code, ``WebSocketCloseCode/noStatusReceived``
     /// for a close frame without one, or ``WebSocketCloseCode/abnormalClosure`` if the connection
     /// ended without the peer's close frame (or never opened). The handler lets go of its delegate after this.
@@ -75,6 +79,8 @@ extension WebSocketDelegate {
     }
 
     public func webSocket(_ socket: WebSocketConnectionHandler, didReceivePong payload: UnsafeRawBufferPointer) {}
+
+    public func webSocket(_ socket: WebSocketConnectionHandler, didRefuse status: HTTPStatus) {}
 
     public func webSocket(_ socket: WebSocketConnectionHandler, didCloseWith code: WebSocketCloseCode) {}
 }

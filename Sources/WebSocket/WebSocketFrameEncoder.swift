@@ -216,3 +216,36 @@ extension WebSocketFrameEncoder {
         }
     }
 }
+
+extension WebSocketFrameEncoder {
+    /// Appends one unmasked frame per line of `text`, each line without its LF (or CR LF): how a
+    /// line protocol travels over WebSocket when every message is one line (IRCv3's WebSocket
+    /// transport, for one). Empty lines are left out; text after the last LF is a line too.
+    ///
+    /// A server renders a room line once and frames it once this way, then copies the frames to
+    /// every WebSocket member, as it copies the bare line to every TCP member.
+    ///
+    /// A text frame must be UTF-8, or the peer fails the connection (1007); a line that is not
+    /// (someone on a byte-oriented protocol sent Latin-1) goes out in a text frame with each bad
+    /// sequence replaced by U+FFFD, as IRCv3's `text.ircv3.net` asks. Binary frames carry it as it is.
+    public static func writeLineFrames(
+        of text: UnsafeRawBufferPointer, opcode: WebSocketOpcode = .text, into buffer: inout EncodeBuffer
+    ) {
+        var start = 0
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != ASCII.newline { end += 1 }
+            let next = end + 1
+            if end > start && text[end - 1] == ASCII.carriageReturn { end -= 1 }
+            if end > start {
+                let line = UnsafeRawBufferPointer(rebasing: text[start..<end])
+                if opcode == .text && !UTF8Validator.isValid(line) {
+                    Self.writeFrame(opcode: opcode, text: String(decoding: line, as: UTF8.self), into: &buffer)
+                } else {
+                    Self.writeFrame(opcode: opcode, payload: line, into: &buffer)
+                }
+            }
+            start = next
+        }
+    }
+}

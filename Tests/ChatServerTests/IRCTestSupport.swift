@@ -101,10 +101,35 @@ func lineSource(_ nick: String) -> String { "\(nick)!line@line" }
 
 // MARK: - The IRC client
 
+/// How an ``IRCClient``'s lines travel: CR LF lines on a byte stream, or one WebSocket message each.
+protocol IRCTransport: AnyObject {
+    /// Sends each line (without its CR LF) in one write.
+    func send(lines: [[UInt8]]) throws
+    /// Sends bytes as they are: on a stream, raw; over WebSocket, as one message.
+    func sendRaw(_ bytes: [UInt8]) throws
+    /// The next line, ending in CR if the wire had one (a WebSocket message counts as CR LF framed).
+    func readLine(until deadline: Deadline) -> TestClient.LineRead
+    var isOpen: Bool { get }
+    func close()
+    func resetAbruptly()
+}
+
+/// IRC on a TCP or Unix stream socket.
+final class StreamTransport: IRCTransport {
+    let client: TestClient
+    init(_ client: TestClient) { self.client = client }
+    func send(lines: [[UInt8]]) throws { try client.send(lines.flatMap { $0 + [13, 10] }) }
+    func sendRaw(_ bytes: [UInt8]) throws { try client.send(bytes) }
+    func readLine(until deadline: Deadline) -> TestClient.LineRead { client.readLine(until: deadline) }
+    var isOpen: Bool { client.isOpen }
+    func close() { client.close() }
+    func resetAbruptly() { client.resetAbruptly() }
+}
+
 /// One blocking IRC client on a ``TestClient``: sends CR LF lines, reads with a deadline on every
 /// wait. Not thread-safe: one thread uses a client at a time.
 final class IRCClient: @unchecked Sendable {
-    private let socket: TestClient
+    private let socket: any IRCTransport
     /// The nick the server confirmed (learnt from 001 whenever one is read, and kept by ``rename(to:sourceLocation:)``);
     /// `*` before registration.
     var nick = "*"
@@ -118,11 +143,11 @@ final class IRCClient: @unchecked Sendable {
     private(set) var received: [IRCLine] = []
     private var syncs = 0
 
-    private init(socket: TestClient) { self.socket = socket }
+    init(transport: any IRCTransport) { self.socket = transport }
 
     /// Opens a blocking stream socket to `endpoint`.
     static func connect(_ endpoint: Endpoint) throws -> IRCClient {
-        IRCClient(socket: try TestClient(connectingTo: endpoint))
+        IRCClient(transport: StreamTransport(try TestClient(connectingTo: endpoint)))
     }
 
     /// `nick!~user@host`, how the server names this client in sources.
@@ -131,13 +156,13 @@ final class IRCClient: @unchecked Sendable {
     // MARK: Writing
 
     /// Sends `line` and CR LF.
-    func send(_ line: String) throws { try socket.send(Array(line.utf8) + [13, 10]) }
+    func send(_ line: String) throws { try socket.send(lines: [Array(line.utf8)]) }
 
     /// Sends several lines in one write, each ending in CR LF.
-    func send(lines: [String]) throws { try socket.send(lines.flatMap { Array($0.utf8) + [13, 10] }) }
+    func send(lines: [String]) throws { try socket.send(lines: lines.map { Array($0.utf8) }) }
 
-    /// Sends bytes as they are.
-    func sendRaw(_ bytes: [UInt8]) throws { try socket.send(bytes) }
+    /// Sends bytes as they are (over WebSocket: as one message).
+    func sendRaw(_ bytes: [UInt8]) throws { try socket.sendRaw(bytes) }
 
     // MARK: Reading
 
@@ -416,7 +441,11 @@ final class IRCTestServer: @unchecked Sendable {
     private var ircClients: [IRCClient] = []
     private var lineClients: [Client] = []
 
-    private init(process: ServerProcess, endpoint: Endpoint, socketPath: String?) {
+    /// The port of `--http-port` (the page, /ws, /metrics), when started `web`.
+    let httpPort: Int?
+
+    private init(process: ServerProcess, endpoint: Endpoint, socketPath: String?, httpPort: Int? = nil) {
+        self.httpPort = httpPort
         self.process = process
         self.endpoint = endpoint
         self.socketPath = socketPath
@@ -427,19 +456,23 @@ final class IRCTestServer: @unchecked Sendable {
     /// Starts the server with IRC on `--irc-unix <temporary path>`, or with `overTCP` on
     /// `--irc-port <a free port>` (found by binding port 0; retried if another process takes it
     /// first). `arguments` come after, so they can add flags such as `--motd`.
-    static func start(_ arguments: [String] = [], overTCP: Bool = false) throws -> IRCTestServer {
-        guard overTCP else {
-            let path = temporaryPath("irc")
-            let process = try ServerProcess.start(["--irc-unix", path] + arguments)
-            return IRCTestServer(process: process, endpoint: .unix(path), socketPath: path)
-        }
+    static func start(_ arguments: [String] = [], overTCP: Bool = false, web: Bool = false) throws -> IRCTestServer {
         var attempt = 0
         while true {
             attempt += 1
-            let port = try freeTCPPort()
+            // Free ports are found by binding port 0 and closing: another process may take one
+            // before the server binds it, so a start that fails is retried with fresh ones.
+            let httpPort = web ? try freeTCPPort() : nil
+            let http = httpPort.map { ["--http-port", String($0)] } ?? []
             do {
-                let process = try ServerProcess.start(["--irc-port", String(port)] + arguments)
-                return IRCTestServer(process: process, endpoint: .ipv4(port), socketPath: nil)
+                guard overTCP else {
+                    let path = temporaryPath("irc")
+                    let process = try ServerProcess.start(["--irc-unix", path] + http + arguments)
+                    return IRCTestServer(process: process, endpoint: .unix(path), socketPath: path, httpPort: httpPort)
+                }
+                let port = try freeTCPPort()
+                let process = try ServerProcess.start(["--irc-port", String(port)] + http + arguments)
+                return IRCTestServer(process: process, endpoint: .ipv4(port), socketPath: nil, httpPort: httpPort)
             } catch where attempt < 3 {
                 continue
             }
@@ -456,6 +489,26 @@ final class IRCTestServer: @unchecked Sendable {
     func connect() throws -> IRCClient {
         let client = try IRCClient.connect(endpoint)
         ircClients.append(client)
+        return client
+    }
+
+    /// An unregistered IRC connection over WebSocket at `/ws` (the server must be started `web`),
+    /// offering `subprotocols` in that order.
+    func connectWeb(subprotocols: [String] = ["text.ircv3.net"]) throws -> IRCClient {
+        let transport = try WebSocketTransport(port: try #require(httpPort, "started without web: true"),
+            subprotocols: subprotocols)
+        let client = IRCClient(transport: transport)
+        ircClients.append(client)
+        return client
+    }
+
+    /// A WebSocket IRC connection registered as `nick`.
+    func registerWeb(
+        _ nick: String, capabilities: [String] = [], subprotocols: [String] = ["text.ircv3.net"],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> IRCClient {
+        let client = try connectWeb(subprotocols: subprotocols)
+        try client.register(nick: nick, capabilities: capabilities, sourceLocation: sourceLocation)
         return client
     }
 

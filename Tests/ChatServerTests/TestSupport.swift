@@ -42,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
     static func start(_ arguments: [String] = []) throws -> ServerProcess {
         let stderrPath = temporaryPath("stderr")
         let child = try ChildProcess(
-            try productPath("switchboard"), ["--port", "0", "--print-port", "--irc-port", "0"] + arguments, stderrPath: stderrPath)
+            try productPath("switchboard"), ["--port", "0", "--print-port", "--irc-port", "0", "--http-port", "0"] + arguments, stderrPath: stderrPath)
         if let line = try? child.readLine(timeout: .seconds(15)), let port = Int(line), port > 0 {
             return ServerProcess(child: child, port: port, stderrPath: stderrPath)
         }

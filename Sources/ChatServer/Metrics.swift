@@ -1,0 +1,173 @@
+// Metrics: the server's counters in Prometheus' text exposition format 0.0.4, for GET /metrics.
+import ChatCore
+import Codec
+import Reactor
+
+/// Connections and requests the server turned away, or dropped, by reason.
+struct Refusals {
+    /// Connections refused at --max-connections (any front end).
+    var serverFull = 0
+    /// Lines over the limit, discarded with an error; the client stays.
+    var lineTooLong = 0
+    /// Clients closed for silence (--idle-timeout) or for not registering in time (IRC).
+    var idleTimeout = 0
+    /// HTTP requests refused: malformed, oversized or slow heads, and failed WebSocket upgrades.
+    var badHandshake = 0
+}
+
+/// Writes Prometheus text exposition (format 0.0.4) straight into an ``EncodeBuffer``: each metric
+/// family's `# HELP` and `# TYPE` lines, then its samples. No strings are built per sample, so a
+/// scrape costs a few microseconds whatever the number of connections.
+struct PrometheusWriter: ~Copyable {
+    var buffer: EncodeBuffer
+
+    /// The `# HELP` and `# TYPE` lines of a family.
+    mutating func family(_ name: StaticString, _ type: StaticString, _ help: StaticString) {
+        buffer.append("# HELP ")
+        buffer.append(name)
+        buffer.append(byte: ASCII.space)
+        buffer.append(help)
+        buffer.append("\n# TYPE ")
+        buffer.append(name)
+        buffer.append(byte: ASCII.space)
+        buffer.append(type)
+        buffer.append(byte: ASCII.newline)
+    }
+
+    /// One sample: `name number`.
+    mutating func sample(_ name: StaticString, _ value: Int) {
+        self.sample(name, suffix: "", value)
+    }
+
+    /// One sample of a series whose name has `suffix` (`_sum`, `_count`).
+    mutating func sample(_ name: StaticString, suffix: StaticString, _ value: Int) {
+        self.start(name, suffix, nil, "")
+        self.appendValue(value)
+    }
+
+    /// One sample with a label: `name{label="value"} number`.
+    mutating func sample(_ name: StaticString, label: StaticString, _ labelValue: StaticString, _ value: Int) {
+        self.start(name, "", label, labelValue)
+        self.appendValue(value)
+    }
+
+    private mutating func appendValue(_ value: Int) {
+        buffer.append(decimal: value)
+        buffer.append(byte: ASCII.newline)
+    }
+
+    /// A sample whose value is `micros` millionths, written as a decimal fraction (seconds).
+    mutating func sample(_ name: StaticString, suffix: StaticString = "", micros: Int) {
+        self.start(name, suffix, nil, "")
+        self.appendSeconds(micros: micros)
+        buffer.append(byte: ASCII.newline)
+    }
+
+    /// A histogram bucket sample: `name_bucket{le="0.000050"} count`.
+    mutating func bucket(_ name: StaticString, upperBoundMicros: Int?, _ count: Int) {
+        buffer.append(name)
+        buffer.append("_bucket{le=\"")
+        if let micros = upperBoundMicros {
+            self.appendSeconds(micros: micros)
+        } else {
+            buffer.append("+Inf")
+        }
+        buffer.append("\"} ")
+        buffer.append(decimal: count)
+        buffer.append(byte: ASCII.newline)
+    }
+
+    /// `micros` millionths as seconds with six decimals: `0.000250`.
+    private mutating func appendSeconds(micros: Int) {
+        buffer.append(decimal: micros / 1_000_000)
+        buffer.append(byte: 0x2E)
+        var fraction = micros % 1_000_000
+        var divisor = 100_000
+        for _ in 0..<6 {
+            buffer.append(byte: UInt8(0x30 + fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
+    }
+
+    private mutating func start(_ name: StaticString, _ suffix: StaticString, _ label: StaticString?, _ value: StaticString) {
+        buffer.append(name)
+        buffer.append(suffix)
+        if let label {
+            buffer.append(byte: 0x7B)
+            buffer.append(label)
+            buffer.append("=\"")
+            buffer.append(value)
+            buffer.append("\"}")
+        }
+        buffer.append(byte: ASCII.space)
+    }
+}
+
+extension Server {
+    /// Every metric, for one scrape of `/metrics`.
+    func writeMetrics(into buffer: inout EncodeBuffer) {
+        state.refreshCounters?(&state.counters)
+        let counters = state.counters
+        var out = PrometheusWriter(buffer: EncodeBuffer(capacity: 1))
+        swap(&out.buffer, &buffer)
+        defer { swap(&out.buffer, &buffer) }
+
+        out.family("switchboard_connections", "gauge", "Clients connected now, by front end.")
+        out.sample("switchboard_connections", label: "frontend", "line", connectionsByFrontEnd[0])
+        out.sample("switchboard_connections", label: "frontend", "irc", connectionsByFrontEnd[1])
+        out.sample("switchboard_connections", label: "frontend", "websocket", connectionsByFrontEnd[2])
+        out.family("switchboard_registered_clients", "gauge", "Clients that completed registration (have a nick).")
+        out.sample("switchboard_registered_clients", state.admittedCount)
+        out.family("switchboard_registrations_total", "counter", "Clients that completed registration since start.")
+        out.sample("switchboard_registrations_total", counters.registrations)
+        out.family("switchboard_rooms", "gauge", "Rooms (channels) that exist now.")
+        out.sample("switchboard_rooms", state.roomCount)
+        out.family("switchboard_messages_in_total", "counter", "Chat messages accepted: to rooms and private.")
+        out.sample("switchboard_messages_in_total", counters.messagesIn)
+        out.family("switchboard_deliveries_out_total", "counter", "Chat messages delivered to recipients.")
+        out.sample("switchboard_deliveries_out_total", counters.deliveriesOut)
+        out.family("switchboard_bytes_in_total", "counter", "Bytes read from clients.")
+        out.sample("switchboard_bytes_in_total", counters.bytesIn)
+        out.family("switchboard_bytes_out_total", "counter", "Bytes queued for clients.")
+        out.sample("switchboard_bytes_out_total", counters.bytesOut)
+
+        out.family("switchboard_refusals_total", "counter", "Clients, lines and requests refused or dropped, by reason.")
+        out.sample("switchboard_refusals_total", label: "reason", "server_full", refusals.serverFull)
+        out.sample("switchboard_refusals_total", label: "reason", "slow_consumer", counters.slowConsumerDrops)
+        out.sample("switchboard_refusals_total", label: "reason", "line_too_long", refusals.lineTooLong)
+        out.sample("switchboard_refusals_total", label: "reason", "idle_timeout", refusals.idleTimeout)
+        out.sample("switchboard_refusals_total", label: "reason", "bad_handshake", refusals.badHandshake)
+
+        out.family("switchboard_output_queued_bytes", "gauge", "Output queued for all clients, not yet sent.")
+        out.sample("switchboard_output_queued_bytes", counters.outputQueuedBytes)
+        out.family("switchboard_output_budget_pauses_total", "counter",
+            "Times all queued output passed --max-total-outbuf and the heaviest clients were paused.")
+        out.sample("switchboard_output_budget_pauses_total", counters.outputBudgetPauses)
+
+        let loop = reactor.loopStatistics
+        out.family("switchboard_loop_iterations_total", "counter", "Event loop iterations.")
+        out.sample("switchboard_loop_iterations_total", reactor.iterations)
+        out.family("switchboard_loop_iteration_seconds", "histogram",
+            "Time each event loop iteration spent working (waiting for events excluded).")
+        var cumulative = 0
+        for (index, bound) in LoopStatistics.bucketBoundsMicroseconds.enumerated() {
+            cumulative += loop.bucketCounts[index]
+            out.bucket("switchboard_loop_iteration_seconds", upperBoundMicros: bound, cumulative)
+        }
+        out.bucket("switchboard_loop_iteration_seconds", upperBoundMicros: nil, loop.count)
+        out.sample("switchboard_loop_iteration_seconds", suffix: "_sum", micros: loop.totalMicroseconds)
+        out.sample("switchboard_loop_iteration_seconds", suffix: "_count", loop.count)
+        out.family("switchboard_loop_iteration_max_seconds", "gauge", "The longest event loop iteration since start.")
+        out.sample("switchboard_loop_iteration_max_seconds", micros: loop.maxMicroseconds)
+
+        if let rss = ProcessStatistics.residentMemoryBytes() {
+            out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+            out.sample("process_resident_memory_bytes", rss)
+        }
+        if let descriptors = ProcessStatistics.openDescriptorCount() {
+            out.family("process_open_fds", "gauge", "Number of open file descriptors.")
+            out.sample("process_open_fds", descriptors)
+        }
+    }
+}

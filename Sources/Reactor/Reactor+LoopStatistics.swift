@@ -1,0 +1,38 @@
+// Reactor+LoopStatistics: how long the loop's iterations take, so a stall shows in metrics.
+
+/// How long a reactor's iterations have taken: from waking up (`epoll_wait` returning) to the end
+/// of the iteration's flush, so the time spent waiting for events is left out. A snapshot from
+/// ``Reactor/loopStatistics``.
+///
+/// The histogram has fixed bounds (``bucketBoundsMicroseconds``) so that recording an iteration
+/// is a few comparisons and an increment, and a scrape is a copy.
+public struct LoopStatistics: Sendable, Equatable {
+    /// Upper bounds of the histogram's buckets in microseconds (each bucket counts iterations up
+    /// to and including its bound); iterations above the last bound are only in ``count``.
+    public static let bucketBoundsMicroseconds: [Int] = [
+        50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
+    ]
+
+    /// Iterations measured.
+    public internal(set) var count = 0
+    /// Their total duration, in microseconds.
+    public internal(set) var totalMicroseconds = 0
+    /// The longest one, in microseconds.
+    public internal(set) var maxMicroseconds = 0
+    /// Per bucket of ``bucketBoundsMicroseconds``: iterations that took no longer than its bound
+    /// and longer than the previous one (not cumulative).
+    public internal(set) var bucketCounts = [Int](repeating: 0, count: Self.bucketBoundsMicroseconds.count)
+
+    /// Counts one iteration of `microseconds`.
+    @inline(__always)
+    mutating func record(_ microseconds: Int) {
+        self.count &+= 1
+        self.totalMicroseconds &+= microseconds
+        if microseconds > self.maxMicroseconds { self.maxMicroseconds = microseconds }
+        // Most iterations fall in the first bucket: one comparison for them.
+        var bucket = 0
+        let bounds = Self.bucketBoundsMicroseconds
+        while bucket < bounds.count && microseconds > bounds[bucket] { bucket += 1 }
+        if bucket < bounds.count { self.bucketCounts[bucket] &+= 1 }
+    }
+}
