@@ -251,7 +251,8 @@ enum WebPage {
       return m.command ? m : null;
     }
     function send(line) {
-      if (S.ws && S.ws.readyState === WebSocket.OPEN) { S.ws.send(line); return true; }
+      // One IRC line per message (IRCv3 WebSocket): a pasted CR or LF must not become a second command.
+      if (S.ws && S.ws.readyState === WebSocket.OPEN) { S.ws.send(line.replace(/[\r\n]+/g, " ")); return true; }
       return false;
     }
     const isMe = (nick) => fold(nick) === fold(S.nick);

@@ -369,6 +369,7 @@ def main():
             ircy.wait_for(":alice!", "PRIVMSG ircy :a secret for ircy")
             b.click_tab("#lobby")
             a.click_tab("#lobby")
+            a.screenshot(shot("desktop-chat.png"))  # the one in docs/web-page.png
         check("private messages: a tab per person, both ways, with the line and IRC clients too", private)
 
         def nick_change():
