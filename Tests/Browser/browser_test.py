@@ -438,6 +438,15 @@ def main():
             a.type("/mode #second -m")
         check("modes: +m refuses bob with a visible 404, +v shows as + and lets him speak", modes_and_404)
 
+        def away():
+            a.click_tab("#lobby")
+            away_js = 'const m = document.querySelector(\'#memberlist .member[data-nick="ircy"]\'); return !!m && m.classList.contains("away")'
+            ircy.send("AWAY :out for lunch")
+            a.until("ircy is not shown away after AWAY (away-notify)", lambda: a.driver.execute_script(away_js))
+            ircy.send("AWAY")
+            a.until("ircy is still shown away after coming back", lambda: not a.driver.execute_script(away_js))
+        check("away-notify: an away member is dimmed in the list, and back again", away)
+
         def screenshots():
             for who in (a, b):
                 who.click_tab("#lobby")
