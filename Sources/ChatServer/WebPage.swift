@@ -146,6 +146,8 @@ enum WebPage {
       #join-btn .long { display: none; }
       #titlebar { padding: 8px 12px; min-height: 0; flex-wrap: wrap; row-gap: 0; }
       #topic { flex-basis: 100%; font-size: 13px; }
+      #title { display: none; } /* the selected tab says it */
+      #titlebar:has(#topic:empty) { display: none; }
       .line { padding: 2px 10px; gap: 6px; grid-template-columns: 40px minmax(0, 1fr); }
       #composer { padding: 8px; }
       #nick-btn { max-width: 6.5em; padding: 4px 8px; }
@@ -526,7 +528,7 @@ enum WebPage {
           if (!S.greeted) {
             S.greeted = true;
             info(b, "Welcome, " + S.nick + "! Say hello, or pick a nick with the button by the message box. " +
-              "Join another room with + Join a room, and click a name to talk in private. /help lists the commands.");
+              "+ joins another room; click a name to talk in private. /help lists the commands.");
           }
         } else {
           addMember(b, m.nick);
