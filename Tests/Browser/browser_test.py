@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -59,18 +60,22 @@ class Server:
             [self.binary, "--host", "127.0.0.1", "--port", str(self.line_port), "--irc-port", str(self.irc_port),
              "--http-port", str(self.http_port), "--log-level", "debug"],
             stdout=log, stderr=subprocess.STDOUT)
+        # Ready when /healthz answers: it opens no chat session, where a probe of the line port would
+        # (a guest who creates #lobby as its operator and leaves, so nobody is its operator after).
+        # The listeners are all bound before the loop serves any of them.
         deadline = time.monotonic() + WAIT
-        for port in (self.line_port, self.irc_port, self.http_port):
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"switchboard exited with {self.process.returncode}; see {log.name}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"switchboard is not listening on {port} after {WAIT} s")
-                    time.sleep(0.05)
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"switchboard exited with {self.process.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"switchboard's /healthz did not answer 200 within {WAIT} s; see {log.name}")
+            time.sleep(0.05)
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -313,6 +318,7 @@ def main():
             for p in (a, b):
                 p.until("#lobby is not the open tab", lambda: p.state()["active"] == "#lobby")
                 p.has_members("alice", "bob", "linus", "ircy")
+                p.until("linus, who made #lobby, is not shown as its operator", lambda: "@linus" in p.state()["members"])
             linus.wait_for("JOIN lobby bob")
             ircy.wait_for("JOIN", "#lobby", ":bob!")
         check("both pages register, join #lobby at once and list its four members", joined)
