@@ -299,6 +299,77 @@ extension EndToEnd {
     }
 }
 
+extension EndToEnd.WebFront {
+    @Test("--idle-timeout closes a silent WebSocket client with ERROR and close 1000", .timeLimit(.minutes(1)))
+    func idleTimeout() throws {
+        let server = try IRCTestServer.start(["--idle-timeout", "1"], web: true)
+        defer { server.stop() }
+        let transport = try WebSocketTransport(port: try #require(server.httpPort), subprotocols: ["text.ircv3.net"])
+        let web = IRCClient(transport: transport)
+        try web.register(nick: "quiet")
+        try web.expectLine(matching: { $0.command == "ERROR" }, "ERROR for idling", timeout: .seconds(10))
+        #expect(web.readLine() == nil)
+        #expect(transport.closeEvent?.hasPrefix("close 1000") == true, "\(transport.closeEvent ?? "no close frame")")
+        let metrics = Metrics(try HTTPExchange.get(port: try #require(server.httpPort), "/metrics").body)
+        #expect(metrics["switchboard_refusals_total{reason=\"idle_timeout\"}"] == 1)
+    }
+
+    @Test("--rate slows a WebSocket client's burst down and loses none of it", .timeLimit(.minutes(1)))
+    func rateLimit() throws {
+        let server = try IRCTestServer.start(["--rate", "4"], web: true)
+        defer { server.stop() }
+        let web = try server.registerWeb("hasty")
+        // Registration spent some of the burst of 4; 12 more lines at 4 a second take over 2 s.
+        let start = ContinuousClock.now
+        try web.send(lines: (0..<12).map { "PING :n\($0)" })
+        for n in 0..<12 {
+            try web.expect(":\(IRCTestServer.defaultName) PONG \(IRCTestServer.defaultName) :n\(n)", timeout: .seconds(10))
+        }
+        #expect(ContinuousClock.now - start >= .seconds(1.5), "12 lines at 4/s answered in \(ContinuousClock.now - start)")
+    }
+
+    @Test("a WebSocket client that never reads is dropped at the hard limit; the others go on", .timeLimit(.minutes(1)))
+    func slowConsumer() throws {
+        let server = try IRCTestServer.start(
+            ["--max-outbuf", "65536", "--max-outbuf-hard", "\(1 << 20)", "--slow-consumer-grace", "60"], web: true)
+        defer { server.stop() }
+        let port = try #require(server.httpPort)
+        let flooder = try server.connectLine()
+        let stuck = IRCClient(
+            transport: try WebSocketTransport(port: port, subprotocols: ["text.ircv3.net"], receiveBuffer: 4096))
+        try stuck.register(nick: "stuck")
+        try stuck.join("#lobby")
+        try flooder.expectLine("JOIN lobby stuck")
+        let reader = try server.registerWeb("reader")
+        try reader.join("#lobby")
+        try flooder.expectLine("JOIN lobby reader")
+        // About 4 MB, four times the hard limit, that the stuck client never reads.
+        let count = 13_000
+        let padding = String(repeating: "w", count: 280)
+        let sender = BackgroundThread {
+            try flooder.sendRaw((0..<count).flatMap { Array("flood \($0) \(padding)\n".utf8) })
+        }
+        var seen = 0
+        var dropped = false
+        while seen < count {
+            let line = try #require(reader.readLine(timeout: .seconds(20)), "reader stalled after \(seen) lines")
+            if line.command == "PRIVMSG" {
+                #expect(line.text == "flood \(seen) \(padding)", "reader lost or reordered a line")
+                seen += 1
+            } else if line.command == "QUIT" && line.raw.contains("stuck!") {
+                dropped = true
+            }
+        }
+        try sender.wait(timeout: .seconds(10))
+        if !dropped {
+            try reader.expectLine(matching: { $0.command == "QUIT" && $0.raw.contains("stuck!") }, "stuck's QUIT")
+        }
+        let metrics = Metrics(try HTTPExchange.get(port: port, "/metrics").body)
+        #expect(metrics["switchboard_refusals_total{reason=\"slow_consumer\"}"] == 1)
+        #expect(metrics["switchboard_connections{frontend=\"websocket\"}"] == 1)
+    }
+}
+
 /// A Prometheus text exposition, parsed: the samples by series (`name{labels}`), and the families.
 struct Metrics {
     private(set) var samples: [String: Int] = [:]

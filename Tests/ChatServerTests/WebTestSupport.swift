@@ -15,8 +15,8 @@ final class WebSocketTransport: IRCTransport {
     /// The close frame the server sent (`close CODE reason`), once one arrived.
     private(set) var closeEvent: String?
 
-    init(port: Int, subprotocols: [String], extraFields: [String] = []) throws {
-        self.client = try WebSocketTestClient(port: port)
+    init(port: Int, subprotocols: [String], extraFields: [String] = [], receiveBuffer: Int? = nil) throws {
+        self.client = try WebSocketTestClient(port: port, receiveBuffer: receiveBuffer)
         var fields = WebSocketTestClient.upgradeFields + extraFields
         if !subprotocols.isEmpty { fields.append("Sec-WebSocket-Protocol: \(subprotocols.joined(separator: ", "))") }
         self.responseHead = try client.request("/ws", fields: fields)

@@ -17,8 +17,9 @@ public final class WebSocketTestClient {
     private var pending: [UInt8] = []
     private var generator = SystemRandomNumberGenerator()
 
-    public init(port: Int) throws {
-        self.socket = try TestClient(connectingTo: .ipv4(port))
+    /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks SO_RCVBUF (a client that reads slowly).
+    public init(port: Int, receiveBuffer: Int? = nil) throws {
+        self.socket = try TestClient(connectingTo: .ipv4(port), receiveBuffer: receiveBuffer)
     }
 
     public static let upgradeFields = [

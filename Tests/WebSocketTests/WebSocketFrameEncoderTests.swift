@@ -103,6 +103,37 @@ import WebSocket
         }
     }
 
+    @Test("lines become one frame each, without CR LF or LF; empty lines are left out")
+    func lineFrames() {
+        func framed(_ text: String, _ opcode: WebSocketOpcode = .text) -> [UInt8] {
+            bytes(text).withUnsafeBytes { raw in
+                rendered { WebSocketFrameEncoder.writeLineFrames(of: raw, opcode: opcode, into: &$0) }
+            }
+        }
+        #expect(framed("PING :a\r\n") == frame(.text, "PING :a", key: nil))
+        #expect(framed("one\r\ntwo\nthree") == frame(.text, "one", key: nil) + frame(.text, "two", key: nil)
+            + frame(.text, "three", key: nil))
+        #expect(framed("\r\n\n\r\nx\r\n\r\n") == frame(.text, "x", key: nil))
+        #expect(framed("").isEmpty)
+        #expect(framed("bin\r\n", .binary) == frame(.binary, "bin", key: nil))
+        let long = String(repeating: "y", count: 70_000)
+        #expect(framed(long + "\r\n") == frame(.text, long, key: nil), "a 64-bit length header when it needs one")
+    }
+
+    @Test("a line that is not UTF-8 goes in a text frame with U+FFFD, and in a binary frame as it is")
+    func lineFramesRepairUTF8() {
+        let latin1: [UInt8] = [0x63, 0x61, 0x66, 0xE9, 0x0D, 0x0A, 0xC3, 0xA9, 0x0A]  // "caf\xE9" then "é"
+        let text = latin1.withUnsafeBytes { raw in
+            rendered { WebSocketFrameEncoder.writeLineFrames(of: raw, opcode: .text, into: &$0) }
+        }
+        #expect(text == frame(.text, "caf\u{FFFD}", key: nil) + frame(.text, "é", key: nil))
+        #expect(decode(text, role: .client).events == [.text("caf\u{FFFD}"), .text("é")])
+        let binary = latin1.withUnsafeBytes { raw in
+            rendered { WebSocketFrameEncoder.writeLineFrames(of: raw, opcode: .binary, into: &$0) }
+        }
+        #expect(binary == frame(.binary, [0x63, 0x61, 0x66, 0xE9], key: nil) + frame(.binary, [0xC3, 0xA9], key: nil))
+    }
+
     @Test("masking is its own inverse at any length, so masked payloads decode back")
     func maskingRoundTrip() {
         var generator = SeededGenerator(seed: 0x3A5C)
