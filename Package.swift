@@ -48,7 +48,9 @@ let package = Package(
     // and the web front door (the page, IRC over WebSocket, metrics).
         .executableTarget(
             name: "ChatServer",
-            dependencies: ["Reactor", "Codec", "ChatCore", "LineProtocol", "IRCFrontEnd", "WebSocket", "ReactorWebSocket"],
+            dependencies: [
+                "Reactor", "Codec", "ChatCore", "LineProtocol", "IRCProtocol", "IRCFrontEnd", "WebSocket", "ReactorWebSocket",
+            ],
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
         .executableTarget(name: "EchoServer", dependencies: ["Reactor"], swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@
 import ChatCore
 import Codec
 import IRCFrontEnd
+import IRCProtocol
 import Reactor
 import ReactorWebSocket
 import WebSocket
@@ -55,9 +56,24 @@ final class WebIRCSession: IRCSession, WebSocketDelegate {
 
     /// One message is one line: the framer sees its bytes and then a line end, so the line limit,
     /// the rate limit and the output hold apply as they do on TCP. A trailing CR LF some clients
-    /// send anyway makes an empty line, which IRC ignores.
+    /// send anyway is dropped; a CR or LF inside the message would smuggle a second command past
+    /// the spec's "one message, one line", so such a message is refused whole with a FAIL.
     private func receiveLine(_ payload: UnsafeRawBufferPointer) {
-        self.receive(payload)
+        var end = payload.count
+        if end > 0 && payload[end - 1] == ASCII.newline { end -= 1 }
+        if end > 0 && payload[end - 1] == ASCII.carriageReturn { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: payload[..<end])
+        if line.contains(where: { $0 == ASCII.newline || $0 == ASCII.carriageReturn }) {
+            self.lastActivity = self.connection.reactor.now
+            self.write { buffer in
+                IRCEncoder.encode(
+                    source: self.server.ircConfig.serverName, command: "FAIL",
+                    params: ["*", "INVALID_MESSAGE", "A WebSocket message must be one IRC line, without CR or LF"],
+                    alwaysTrailing: true, into: &buffer)
+            }
+            return
+        }
+        self.receive(line)
         Self.lineEnd.withUnsafeBytes { self.receive($0) }
     }
 

@@ -144,6 +144,24 @@ extension EndToEnd {
             try alice.expectNothingQueued()
         }
 
+        @Test("a message with CR or LF inside is refused whole with FAIL; a trailing CR LF is dropped", .timeLimit(.minutes(1)))
+        func oneLinePerMessage() throws {
+            let server = try IRCTestServer.start(web: true)
+            defer { server.stop() }
+            let line = try server.connectLine()
+            let web = try server.registerWeb("webby")
+            try web.join("#lobby")
+            try line.expectLine("JOIN lobby webby")
+            try web.sendRaw(Array("PRIVMSG #lobby :two\r\nQUIT :smuggled".utf8))
+            try web.expect(":\(IRCTestServer.defaultName) FAIL * INVALID_MESSAGE :A WebSocket message must be one IRC line, without CR or LF")
+            try web.sendRaw(Array("PRIVMSG #lobby :one\nPRIVMSG #lobby :two".utf8))
+            try web.expectLine(matching: { $0.command == "FAIL" }, "FAIL for a bare LF")
+            try web.sendRaw(Array("PRIVMSG #lobby :trailing\r\n".utf8))
+            try line.expectLine("MSG lobby webby trailing")
+            try line.expectNothingQueued()
+            try web.expectNothingQueued()
+        }
+
         @Test("the client's order of subprotocols chooses text or binary frames", .timeLimit(.minutes(1)))
         func subprotocols() throws {
             let server = try IRCTestServer.start(web: true)
