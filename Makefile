@@ -75,5 +75,10 @@ bench-baseline: release
 	@test -n "$(BASELINE)" || { echo "make bench-baseline: set BASELINE=<git ref>, e.g. BASELINE=main" >&2; exit 2; }
 	BASELINE='$(BASELINE)' BASELINE_ONLY=1 bash Benchmarks/bench.sh
 
+# The loop's longest iterations while 19,000 connections arrive at once and then all reset at once,
+# from the server's own /metrics histogram (Benchmarks/storm.py). Fails if one took over 10 ms.
+bench-storm: release
+	python3 Benchmarks/storm.py --server .build/release/switchboard --connections $${CONNECTIONS:-19000}
+
 clean:
 	rm -rf .build .build-asan .build-baseline

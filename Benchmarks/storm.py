@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The loop's longest iterations during a storm of arrivals and a mass close, measured inside the
+server: switchboard's /metrics histogram of iteration times (switchboard_loop_iteration_seconds).
+
+Opens C line-protocol connections as fast as the kernel accepts them (non-blocking connects in one
+burst), waits until every one has its WELCOME, then sets SO_LINGER 0 on all and closes them at once,
+so the server reaps C resets in one go. Before and after each phase it scrapes /metrics and reports,
+for that phase: the iterations it took, how many took over 1 ms and over 10 ms, and the longest
+(the gauge is the maximum since start, so it is reported only when it grew in that phase).
+
+Usage: storm.py --server PATH [--connections 19000]   (starts its own server on free ports)
+Exit status 1 if an iteration took over --limit-ms (default 10) in either phase.
+"""
+import argparse
+import os
+import resource
+import selectors
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        name, value = line.rsplit(" ", 1)
+        samples[name] = float(value)
+    return samples
+
+
+def over(samples, bound):
+    """Iterations slower than `bound` seconds (a histogram bucket bound)."""
+    return samples["switchboard_loop_iteration_seconds_count"] - samples[
+        'switchboard_loop_iteration_seconds_bucket{le="%.6f"}' % bound]
+
+
+def report(name, before, after, limit_ms):
+    iterations = after["switchboard_loop_iteration_seconds_count"] - before["switchboard_loop_iteration_seconds_count"]
+    over1 = over(after, 0.001) - over(before, 0.001)
+    over10 = over(after, 0.010) - over(before, 0.010)
+    over25 = over(after, 0.025) - over(before, 0.025)
+    longest = after["switchboard_loop_iteration_max_seconds"]
+    grew = longest > before["switchboard_loop_iteration_max_seconds"]
+    print("storm: %-22s %7d iterations, %5d over 1 ms, %4d over 10 ms, %4d over 25 ms; longest %s" % (
+        name, iterations, over1, over10, over25,
+        "%.2f ms" % (longest * 1000) if grew else "below the earlier maximum (%.2f ms)" % (longest * 1000)))
+    return over(after, limit_ms / 1000.0) - over(before, limit_ms / 1000.0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--connections", type=int, default=19000)
+    parser.add_argument("--limit-ms", type=int, default=10, choices=[1, 10, 25])
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.connections + 100 > hard:
+        sys.exit("storm: %d connections need more than the open-files limit %d" % (args.connections, hard))
+
+    line_port, http_port = free_port(), free_port()
+    server = subprocess.Popen([args.server, "--port", str(line_port), "--irc-port", "0", "--http-port",
+                               str(http_port), "--log-level", "warn"])
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                scrape(http_port)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("storm: the server did not start")
+                time.sleep(0.05)
+
+        before = scrape(http_port)
+        sockets = []
+        selector = selectors.DefaultSelector()
+        started = time.monotonic()
+        for _ in range(args.connections):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", line_port))
+            sockets.append(s)
+            selector.register(s, selectors.EVENT_READ)
+        greeted = 0
+        deadline = time.monotonic() + 120
+        while greeted < len(sockets):
+            if time.monotonic() > deadline:
+                sys.exit("storm: only %d of %d connections were greeted in 120 s" % (greeted, len(sockets)))
+            for key, _ in selector.select(timeout=1):
+                data = key.fileobj.recv(4096)
+                if data.startswith(b"WELCOME"):
+                    greeted += 1
+                    selector.unregister(key.fileobj)
+        arrived = scrape(http_port)
+        print("storm: %d connections greeted in %.2f s" % (greeted, time.monotonic() - started))
+
+        for s in sockets:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        started = time.monotonic()
+        for s in sockets:
+            s.close()
+        deadline = time.monotonic() + 60
+        while True:
+            now = scrape(http_port)
+            if now['switchboard_connections{frontend="line"}'] == 0:
+                break
+            if time.monotonic() > deadline:
+                sys.exit("storm: the server still holds %d connections" % now['switchboard_connections{frontend="line"}'])
+            time.sleep(0.05)
+        closed = scrape(http_port)
+        print("storm: %d resets reaped in %.2f s" % (len(sockets), time.monotonic() - started))
+        bad = report("arrivals", before, arrived, args.limit_ms) + report("mass close (resets)", arrived, closed, args.limit_ms)
+        return 1 if bad > 0 else 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
