@@ -9,7 +9,7 @@ TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline clean
+.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm clean
 
 build:
 	$(SWIFT) build $(WERROR)
