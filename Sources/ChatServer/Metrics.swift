@@ -165,9 +165,10 @@ extension Server {
             out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
             out.sample("process_resident_memory_bytes", rss)
         }
-        if let descriptors = ProcessStatistics.openDescriptorCount() {
-            out.family("process_open_fds", "gauge", "Number of open file descriptors.")
-            out.sample("process_open_fds", descriptors)
+        if let baseline = descriptorBaseline {
+            out.family("process_open_fds", "gauge",
+                "Number of open file descriptors (counted in /proc at start, then followed through the event loop).")
+            out.sample("process_open_fds", baseline + reactor.registrationCount)
         }
     }
 }
