@@ -9,7 +9,7 @@ TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm clean
+.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm soak clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -79,6 +79,14 @@ bench-baseline: release
 # from the server's own /metrics histogram (Benchmarks/storm.py). Fails if one took over 10 ms.
 bench-storm: release
 	python3 Benchmarks/storm.py --server .build/release/switchboard --connections $${CONNECTIONS:-19000}
+
+# One server under mixed, partly hostile load for SOAK_SECONDS (default 600): chatload on the line
+# protocol and IRC (checked for loss), line/IRC/WebSocket churn, garbage, over-long lines, bad HTTP and
+# WebSocket frames, slow consumers. Fails if RSS creeps by more than 5% after the warm-up or the
+# descriptors do not come back; samples and an SVG plot in .build/soak/ (Tests/Soak/soak.py).
+soak: release
+	python3 Tests/Soak/soak.py --server .build/release/switchboard --chatload .build/release/chatload \
+		--seconds $${SOAK_SECONDS:-600}
 
 clean:
 	rm -rf .build .build-asan .build-baseline
