@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
         .library(name: "ReactorWebSocket", targets: ["ReactorWebSocket"]),
+        .library(name: "RESP", targets: ["RESP"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -41,6 +42,8 @@ let package = Package(
         // WebSocket on the Reactor: a ConnectionHandler doing the handshake, frames, pings and the close.
         .target(
             name: "ReactorWebSocket", dependencies: ["Reactor", "Codec", "WebSocket"], swiftSettings: swiftSettings),
+        // RESP2/RESP3 as a pure codec: commands into an EncodeBuffer, replies decoded a read at a time.
+        .target(name: "RESP", dependencies: ["Codec"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -79,6 +82,7 @@ let package = Package(
             name: "ReactorWebSocketTests",
             dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "Codec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness", "WebSocket"],
             swiftSettings: swiftSettings),
