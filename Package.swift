@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WebSocket", targets: ["WebSocket"]),
         .library(name: "ReactorWebSocket", targets: ["ReactorWebSocket"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ReactorRedis", targets: ["ReactorRedis"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
@@ -44,6 +45,8 @@ let package = Package(
             name: "ReactorWebSocket", dependencies: ["Reactor", "Codec", "WebSocket"], swiftSettings: swiftSettings),
         // RESP2/RESP3 as a pure codec: commands into an EncodeBuffer, replies decoded a read at a time.
         .target(name: "RESP", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // A nonblocking Redis client on the Reactor: commands pipelined in order, pub/sub, reconnects.
+        .target(name: "ReactorRedis", dependencies: ["Reactor", "Codec", "RESP"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -83,6 +86,9 @@ let package = Package(
             dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReactorRedisTests", dependencies: ["ReactorRedis", "RESP", "Codec", "Reactor", "TestHarness"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness", "WebSocket"],
             swiftSettings: swiftSettings),
