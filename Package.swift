@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
         .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
+        .executable(name: "redis-chat", targets: ["RedisChat"]),
     ],
     targets: [
         // Headers Glibc does not export to Swift (epoll, eventfd, timerfd, signalfd, accept4).
@@ -62,6 +63,8 @@ let package = Package(
         .executableTarget(
             name: "WebSocketEcho", dependencies: ["Reactor", "ReactorWebSocket", "WebSocket"],
             swiftSettings: swiftSettings),
+        // The Redis embedding example: a terminal chat over Redis pub/sub.
+        .executableTarget(name: "RedisChat", dependencies: ["Reactor", "ReactorRedis"], swiftSettings: swiftSettings),
         // The `chatload` load generator, built on Reactor as a client.
         .executableTarget(
             name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
