@@ -53,8 +53,10 @@ public struct RESPDecoder: ~Copyable {
     /// offsets in errors.
     private var streamOffset = 0
     /// How many bytes the reply in progress takes at least, known once a bulk payload's length is:
-    /// storage grows to it at once rather than doubling toward it. (At most the limits allow.)
+    /// storage grows to it at once rather than doubling toward it, up to ``upFrontReservation``
+    /// (a header alone must not make the decoder allocate what the limits would allow).
     private var expectedReplyBytes = 0
+    private static let upFrontReservation = 1 << 20
 
     /// A buffer grown past this for one reply is freed once the reply is delivered.
     private static let retainedCapacity = 256 * 1024
@@ -213,11 +215,14 @@ public struct RESPDecoder: ~Copyable {
                 break
             }
             guard length >= 0 else { throw fail(.badLength) }
-            guard length <= self.limits.maxBulkLength else { throw fail(.bulkTooLong) }
-            let payloadEnd = next + length
+            // Overflow-checked: limits may be set as high as Int.max.
+            let (payloadEnd, overflow) = next.addingReportingOverflow(length)
+            guard length <= self.limits.maxBulkLength, !overflow, payloadEnd < Int.max - 2 else {
+                throw fail(.bulkTooLong)
+            }
             guard payloadEnd + 2 - replyStart <= self.limits.maxReplyBytes else { throw fail(.replyTooLarge) }
             guard payloadEnd + 2 <= count else {
-                self.expectedReplyBytes = payloadEnd + 2 - replyStart
+                self.expectedReplyBytes = min(payloadEnd + 2 - replyStart, Self.upFrontReservation)
                 return nil
             }
             guard base.load(fromByteOffset: payloadEnd, as: UInt8.self) == ASCII.carriageReturn,
@@ -241,8 +246,8 @@ public struct RESPDecoder: ~Copyable {
             }
             guard announced >= 0 else { throw fail(.badLength) }
             guard announced <= self.limits.maxAggregateCount else { throw fail(.aggregateTooLong) }
-            let elements = type == UInt8(ascii: "%") ? announced * 2 : announced
-            guard elements <= self.limits.maxAggregateCount else { throw fail(.aggregateTooLong) }
+            let (elements, overflow) = announced.multipliedReportingOverflow(by: type == UInt8(ascii: "%") ? 2 : 1)
+            guard elements <= self.limits.maxAggregateCount, !overflow else { throw fail(.aggregateTooLong) }
             let kind: RESPKind =
                 switch type {
                 case UInt8(ascii: "*"): .array
@@ -289,7 +294,7 @@ public struct RESPDecoder: ~Copyable {
         func fail(_ reason: RESPDecodingError.Reason) -> RESPDecodingError {
             RESPDecodingError(reason, offset: errorOffset)
         }
-        let scanEnd = min(count, from + self.limits.maxLineLength + 1)
+        let scanEnd = count - from > self.limits.maxLineLength ? from + self.limits.maxLineLength + 1 : count
         var i = from
         while i < scanEnd {
             let byte = base.load(fromByteOffset: i, as: UInt8.self)

@@ -224,6 +224,23 @@ let goldenReplies: [(wire: String, value: RESPValue)] = [
         #expect(decoded.error?.reason == reason, "\(wire.debugDescription)")
     }
 
+    @Test("limits as high as Int.max never overflow: hostile lengths are refused or waited for, never allocated")
+    func extremeLimits() {
+        let open = RESPDecoderLimits(
+            maxBulkLength: .max, maxAggregateCount: .max, maxDepth: 1000, maxLineLength: .max, maxReplyBytes: .max,
+            maxElements: .max)
+        for wire in ["$9223372036854775807\r\n", "$9223372036854775790\r\nab", "%9223372036854775807\r\n",
+            "*9223372036854775807\r\n:1\r\n", "=9223372036854775806\r\n", "+" + String(repeating: "x", count: 5000)] {
+            var decoder = RESPDecoder(limits: open)
+            do {
+                try decoder.process(bytes(wire)) { _ in }
+            } catch {
+                continue
+            }
+            #expect(decoder.bufferedByteCount <= wire.utf8.count, "\(wire.prefix(30).debugDescription)")
+        }
+    }
+
     @Test("a line without an end is refused once it passes the line limit, not buffered")
     func lineLimit() {
         let exactly = bytes("+" + String(repeating: "a", count: 40) + "\r\n")
