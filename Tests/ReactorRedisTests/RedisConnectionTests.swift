@@ -292,3 +292,67 @@ struct RedisConnectionTests {
         print("output cap: \(accepted) commands accepted, \(dropped) dropped at the \(cap)-byte cap")
     }
 }
+
+/// The client against servers that are not Redis: a listener on the same reactor that answers
+/// whatever it is told to.
+@Suite(.timeLimit(.minutes(1)))
+struct RedisConnectionProtocolTests {
+    /// Answers every read with `answer`.
+    final class Answering: ConnectionHandler {
+        let answer: [UInt8]
+        init(_ answer: String) { self.answer = Array(answer.utf8) }
+        func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) { connection.write(self.answer) }
+    }
+
+    @Test("bytes that are not RESP close the connection: pending callbacks fail with .protocolError, and it reconnects")
+    func protocolError() throws {
+        let reactor = try Reactor()
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { $0.handler = Answering("+OK\r\n?bad\r\n") }
+        let redis = RedisConnection(
+            reactor: reactor, address: listener.address,
+            configuration: RedisConfiguration(backoff: ExponentialBackoff(initialMilliseconds: 10, maximumMilliseconds: 20)))
+        redis.start()
+        var outcomes: [Outcome] = []
+        for _ in 0..<3 { redis.send(["PING"]) { outcomes.append(Outcome($0)) } }
+        #expect(reactor.spin { outcomes.count == 3 })
+        #expect(outcomes == [.value(.simple("OK")), .failure(.protocolError), .failure(.protocolError)])
+        #expect(redis.statistics.protocolErrors >= 1)
+        #expect(reactor.spin { redis.statistics.connects >= 2 }, "reconnected after the protocol error")
+        redis.stop()
+    }
+
+    @Test("beyond maxPendingReplies, commands are refused at once and counted")
+    func pendingCap() throws {
+        let reactor = try Reactor()
+        // A server that never answers.
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { _ in }
+        let redis = RedisConnection(
+            reactor: reactor, address: listener.address, configuration: RedisConfiguration(maxPendingReplies: 10))
+        redis.start()
+        #expect(reactor.spin { redis.state == .ready })
+        var refused: [RedisError.Kind] = []
+        for _ in 0..<12 {
+            redis.send(["PING"]) { result in if case .failure(let error) = result { refused.append(error.kind) } }
+        }
+        #expect(refused == [.tooManyPending, .tooManyPending])
+        #expect(redis.pendingReplies == 10 && redis.statistics.droppedTooManyPending == 2)
+        redis.stop()
+        #expect(refused.count == 12 && refused.suffix(10).allSatisfy { $0 == .stopped }, "stop fails the rest")
+    }
+
+    @Test("pre-encoded commands: each gets a reply slot, the handler hears the last")
+    func encoded() throws {
+        let reactor = try Reactor()
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { $0.handler = Answering(":1\r\n:2\r\n") }
+        let redis = RedisConnection(reactor: reactor, address: listener.address)
+        redis.start()
+        var outcome: Outcome?
+        let wire = Array("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n".utf8)
+        wire.withUnsafeBytes { redis.send(encoded: $0, commands: 2) { outcome = Outcome($0) } }
+        #expect(redis.pendingReplies == 2)
+        #expect(reactor.spin { outcome != nil })
+        #expect(outcome == .value(.integer(2)))
+        #expect(redis.pendingReplies == 0)
+        redis.stop()
+    }
+}
