@@ -16,7 +16,9 @@ import Reactor
 /// nothing after.
 ///
 /// Messages go to ``onMessage`` with the channel and payload as raw bytes that are valid only
-/// during the call: the message path copies and allocates nothing.
+/// during the call: the message path copies and allocates nothing. They are not filtered against
+/// ``channels`` (that would cost a lookup per message): a message published before Redis processed
+/// an `UNSUBSCRIBE` may still arrive for a channel just removed.
 ///
 /// Keep commands on a ``RedisConnection`` of their own: a subscribed connection accepts only
 /// subscription commands, and a large reply there would hold up messages here.
