@@ -17,10 +17,13 @@ let package = Package(
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
         .library(name: "ReactorWebSocket", targets: ["ReactorWebSocket"]),
+        .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ReactorRedis", targets: ["ReactorRedis"]),
         .executable(name: "switchboard", targets: ["ChatServer"]),
         .executable(name: "chatload", targets: ["ChatLoad"]),
         .executable(name: "echo-server", targets: ["EchoServer"]),
         .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
+        .executable(name: "redis-chat", targets: ["RedisChat"]),
     ],
     targets: [
         // Headers Glibc does not export to Swift (epoll, eventfd, timerfd, signalfd, accept4).
@@ -41,6 +44,10 @@ let package = Package(
         // WebSocket on the Reactor: a ConnectionHandler doing the handshake, frames, pings and the close.
         .target(
             name: "ReactorWebSocket", dependencies: ["Reactor", "Codec", "WebSocket"], swiftSettings: swiftSettings),
+        // RESP2/RESP3 as a pure codec: commands into an EncodeBuffer, replies decoded a read at a time.
+        .target(name: "RESP", dependencies: ["Codec"], swiftSettings: swiftSettings),
+        // A nonblocking Redis client on the Reactor: commands pipelined in order, pub/sub, reconnects.
+        .target(name: "ReactorRedis", dependencies: ["Reactor", "Codec", "RESP"], swiftSettings: swiftSettings),
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
@@ -58,6 +65,8 @@ let package = Package(
         .executableTarget(
             name: "WebSocketEcho", dependencies: ["Reactor", "ReactorWebSocket", "WebSocket"],
             swiftSettings: swiftSettings),
+        // The Redis embedding example: a terminal chat over Redis pub/sub.
+        .executableTarget(name: "RedisChat", dependencies: ["Reactor", "ReactorRedis"], swiftSettings: swiftSettings),
         // The `chatload` load generator, built on Reactor as a client.
         .executableTarget(
             name: "ChatLoad", dependencies: ["Reactor"], path: "Benchmarks/ChatLoad",
@@ -80,6 +89,10 @@ let package = Package(
         .testTarget(
             name: "ReactorWebSocketTests",
             dependencies: ["ReactorWebSocket", "WebSocket", "Codec", "Reactor", "TestHarness"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "Codec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReactorRedisTests", dependencies: ["ReactorRedis", "RESP", "Codec", "Reactor", "TestHarness"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatServerTests", dependencies: ["ChatServer", "ChatCore", "Reactor", "TestHarness", "WebSocket"],
