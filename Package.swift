@@ -51,12 +51,16 @@ let package = Package(
         // The IRC front end: registration, capabilities and commands over ChatCore, and ChatEvent to IRC lines.
         .target(
             name: "IRCFrontEnd", dependencies: ["ChatCore", "Codec", "IRCProtocol"], swiftSettings: swiftSettings),
+        // What cluster nodes tell each other through Redis: bus messages as bytes and back, and
+        // the per-sender sequence check. Pure, like the other codecs.
+        .target(name: "ChatBus", dependencies: ["Codec"], swiftSettings: swiftSettings),
         // The `switchboard` executable: options, signals, sessions and delivery from Reactor to ChatCore,
     // and the web front door (the page, IRC over WebSocket, metrics).
         .executableTarget(
             name: "ChatServer",
             dependencies: [
                 "Reactor", "Codec", "ChatCore", "LineProtocol", "IRCProtocol", "IRCFrontEnd", "WebSocket", "ReactorWebSocket",
+                "ChatBus", "RESP", "ReactorRedis",
             ],
             swiftSettings: swiftSettings),
         // The README's embedding example: an echo server in ~30 lines.
@@ -81,6 +85,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatBusTests", dependencies: ["ChatBus", "Codec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LineProtocolTests", dependencies: ["LineProtocol", "ChatCore", "Codec"],
             swiftSettings: swiftSettings),

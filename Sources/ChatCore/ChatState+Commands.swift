@@ -98,6 +98,7 @@ extension ChatState {
         client.hasNick = true
         if client.isAdmitted {
             self.announceToPeers(.renamed(old: old, new: name), of: id, client)
+            self.observer?.chatRenamed(id, from: old, to: name)
         }
     }
 

@@ -115,6 +115,7 @@ extension ChatState {
         }
         client.joined(room, slot: room.add(id, encoding: client.encoding))
         self.announce(.joined(room: room.name, nick: client.nick), in: room, by: id, client)
+        self.observer?.chatJoined(id, room: room.name)
     }
 
     /// Announces that the client leaves `room`, then takes it out and deletes the room if now empty.
@@ -126,6 +127,7 @@ extension ChatState {
         self.announce(
             .parted(room: room.name, nick: client.nick, reason: reason), in: room, by: id, client,
             includingActor: tellLeaver)
+        self.observer?.chatLeft(id, room: room.name, reason: reason)
         self.removeMember(id, client, from: room)
     }
 

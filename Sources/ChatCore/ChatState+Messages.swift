@@ -42,6 +42,7 @@ extension ChatState {
             .message(kind, room: room.name, from: client.nick, text: text), toRoom: room, except: id)
         self.counters.messagesIn += 1
         self.counters.deliveriesOut += delivered
+        self.observer?.chatSaid(kind, room: room.name, from: id, text: text)
     }
 
     /// Delivers a private line to the holder of the nick `raw`.
@@ -74,5 +75,6 @@ extension ChatState {
         }
         self.counters.messagesIn += 1
         self.counters.deliveriesOut += delivered
+        self.observer?.chatSaid(kind, to: recipientID, from: id, text: text)
     }
 }

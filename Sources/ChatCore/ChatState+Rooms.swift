@@ -153,6 +153,7 @@ extension ChatState {
         }
         let name = room.name
         self.deliver(.kicked(room: name, nick: member.nick, by: client.nick, reason: reason), toRoom: room, except: nil)
+        self.observer?.chatLeft(target, room: name, reason: reason)
         self.removeMember(target, member, from: room)
         if member.isLobbyBound && member.firstRoom == nil {
             self.enter(target, member, into: self.rooms.find(self.lobby.key)?.name ?? self.lobby)

@@ -43,6 +43,9 @@ public final class ChatState {
     /// figures only it can read at that moment, such as the output queued right now. It may only
     /// update the counters it is given.
     public var refreshCounters: ((inout ChatCounters) -> Void)?
+    /// Told of every change once (a cluster node replicating its clients); `nil` costs one test
+    /// per change. Not retained: the glue owns it for the state's lifetime.
+    public unowned(unsafe) var observer: (any ChatObserver)?
 
     let config: ChatConfig
     let lobby: Name
@@ -136,6 +139,7 @@ public final class ChatState {
         self.admitted += 1
         self.counters.registrations &+= 1
         client.isLobbyBound = joiningLobby
+        self.observer?.chatAdmitted(id, nick: client.nick)
         // The lobby's own spelling: it may have been recreated by someone joining `LOBBY`. Only
         // found here; `enter` creates it, making this client its operator.
         let lobby = joiningLobby ? (self.rooms.find(self.lobby.key)?.name ?? self.lobby) : nil
@@ -269,6 +273,9 @@ public final class ChatState {
     private func remove(_ id: ClientID, reason: String?) {
         guard let client = self.client(id) else { return }
         let quitReason = self.quitReasons.removeValue(forKey: id) ?? Array((reason ?? "").utf8)
+        if client.isAdmitted, let observer = self.observer {
+            quitReason.withUnsafeBytes { observer.chatDeparted(id, nick: client.nick, reason: $0) }
+        }
         if client.isAdmitted && client.firstRoom != nil {
             quitReason.withUnsafeBytes { reason in
                 self.announceDeparture(of: id, client, reason: reason)
