@@ -212,6 +212,12 @@ public final class ChatState {
         self.remove(client, reason: reason)
     }
 
+    /// Numbers guest nicks from `first` on (`guest<first>`, …): cluster nodes take disjoint blocks,
+    /// so two nodes never hand out the same guest nick.
+    public func numberGuests(from first: Int) {
+        self.nicks.nextGuest = first
+    }
+
     /// The nick of `client`, or `nil` if it is not connected or has no nick yet.
     public func nick(of client: ClientID) -> String? {
         guard let client = self.client(client), client.hasNick else { return nil }

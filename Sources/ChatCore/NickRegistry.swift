@@ -7,7 +7,7 @@ struct NickRegistry {
     ///
     /// It only moves forward, so handing out guest nicks is O(1) amortised even when clients have
     /// taken names like `guest7` themselves: each number is tried at most once.
-    private var nextGuest = 1
+    var nextGuest = 1
 
     /// The number of nicks in use.
     var count: Int { self.owners.count }

@@ -46,6 +46,10 @@ enum FrontEnd {
         return nil
     }
 
+    /// Stand-ins for clients of other cluster nodes (ClusterNode.swift): nothing is sent to them,
+    /// their own node delivers to them what its ``ChatObserver`` publishes.
+    static let remote = Encoding(10)
+
     /// IRC encoding `irc` (one of ``ircEncodings``) in frames of `opcode`.
     static func web(_ irc: Encoding, _ opcode: WebSocketOpcode) -> Encoding {
         Encoding((opcode == .binary ? webBinaryBase : webTextBase) + irc.index - 1)
@@ -73,6 +77,8 @@ final class Delivery: ChatSink {
         switch recipients.encoding {
         case FrontEnd.line:
             LineEncoder.encode(event, into: &self.scratch)
+        case FrontEnd.remote:
+            return 0
         default:
             let single = recipients.clients.count == 1 ? recipients.clients[0] : nil
             let irc = FrontEnd.ircEncoding(of: recipients.encoding)

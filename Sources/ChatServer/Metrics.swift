@@ -161,6 +161,37 @@ extension Server {
         out.family("switchboard_loop_iteration_max_seconds", "gauge", "The longest event loop iteration since start.")
         out.sample("switchboard_loop_iteration_max_seconds", micros: loop.maxMicroseconds)
 
+        if let cluster {
+            let bus = cluster.counters
+            let redis = cluster.commands.statistics
+            out.family("switchboard_bus_connected", "gauge", "Whether both Redis connections of the cluster bus are up (1) or not (0).")
+            out.sample("switchboard_bus_connected", cluster.commands.state == .ready && cluster.subscriber.state == .ready ? 1 : 0)
+            out.family("switchboard_bus_published_total", "counter", "Messages this node published on the bus.")
+            out.sample("switchboard_bus_published_total", bus.published)
+            out.family("switchboard_bus_received_total", "counter", "Messages this node received from the bus (its own echoes included).")
+            out.sample("switchboard_bus_received_total", bus.received)
+            out.family("switchboard_bus_dropped_total", "counter", "Bus messages and commands dropped, by reason.")
+            out.sample("switchboard_bus_dropped_total", label: "reason", "redis_down", redis.droppedNotConnected)
+            out.sample("switchboard_bus_dropped_total", label: "reason", "output_cap", redis.droppedOutputLimit)
+            out.sample("switchboard_bus_dropped_total", label: "reason", "too_many_pending", redis.droppedTooManyPending)
+            out.sample("switchboard_bus_dropped_total", label: "reason", "in_flight_at_disconnect", redis.failedInFlight)
+            out.sample("switchboard_bus_dropped_total", label: "reason", "duplicate", bus.duplicates)
+            out.sample("switchboard_bus_dropped_total", label: "reason", "malformed", bus.malformed)
+            out.family("switchboard_bus_gaps_total", "counter", "Gaps in another node's sequence on a channel (each resyncs the room).")
+            out.sample("switchboard_bus_gaps_total", bus.gaps)
+            out.family("switchboard_bus_missed_total", "counter", "Messages those gaps skipped.")
+            out.sample("switchboard_bus_missed_total", bus.missed)
+            out.family("switchboard_bus_reconnects_total", "counter", "Redis connections made again after a loss (commands and subscriptions).")
+            out.sample("switchboard_bus_reconnects_total", max(0, redis.connects - 1) + max(0, cluster.subscriber.statistics.connects - 1))
+            out.family("switchboard_bus_subscriptions", "gauge", "Channels subscribed now.")
+            out.sample("switchboard_bus_subscriptions", cluster.subscriber.subscribedCount)
+            out.family("switchboard_bus_remote_clients", "gauge", "Clients of other nodes known here (sharing a room with this node's).")
+            out.sample("switchboard_bus_remote_clients", cluster.ghostCount)
+            out.family("switchboard_bus_nick_conflicts_total", "counter", "Nicks claimed by two nodes at once; the later claim lost.")
+            out.sample("switchboard_bus_nick_conflicts_total", bus.nickConflicts)
+            out.family("switchboard_bus_nodes_reaped_total", "counter", "Dead nodes whose clients this node removed for everyone.")
+            out.sample("switchboard_bus_nodes_reaped_total", bus.reapedNodes)
+        }
         if let rss = ProcessStatistics.residentMemoryBytes() {
             out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
             out.sample("process_resident_memory_bytes", rss)

@@ -35,6 +35,13 @@ struct Options {
     var presenceLimit = 1000
     var logLevel = LogLevel.info
     var printPort = false
+    /// Redis for the cluster bus (--redis HOST:PORT or --redis-unix PATH); nil: a node alone.
+    var redisHost: String?
+    var redisPort = 6379
+    var redisUnixPath: String?
+    /// This node's name in the cluster; nil: `<hostname>-<port>`.
+    var nodeID: String?
+    var reusePort = false
     var keepAlive = true
 
     static let defaultMaxOutbufHard = 16 << 20
@@ -83,6 +90,13 @@ struct Options {
                                 slowed by not reading from it, never by dropping lines; 0 = unlimited (default 0)
           --presence-limit N    no JOIN/PART/NICK announcements in rooms above N members (default 1000)
           --no-keepalive        do not enable TCP keepalive on client sockets
+          --redis HOST:PORT     join a cluster: nodes sharing this Redis share rooms, nicks and
+                                presence (docs/CLUSTER.md); default: this node alone
+          --redis-unix PATH     the same, with Redis on a Unix-domain socket
+          --node-id ID          this node's unique name in the cluster (letters, digits, . _ -;
+                                default <hostname>-<port>); refused while a live node holds it
+          --reuse-port          SO_REUSEPORT on every listener, so several nodes on one host can
+                                share the ports
           --log-level L         error, warn, info or debug (default info)
           --print-port          print the bound TCP port on stdout once listening
           --help                show this help
@@ -205,6 +219,23 @@ struct Options {
                     return .exit(message: "--log-level: '\(text)' is not one of error, warn, info, debug", status: 2)
                 }
                 options.logLevel = level
+            case "--redis":
+                guard let text = value(), let colon = text.lastIndex(of: ":"),
+                    let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
+                    colon != text.startIndex
+                else { return .exit(message: "--redis needs HOST:PORT, e.g. 127.0.0.1:6379", status: 2) }
+                options.redisHost = String(text[..<colon])
+                options.redisPort = port
+            case "--redis-unix":
+                guard let path = value(), !path.isEmpty else { return .exit(message: "--redis-unix needs a path", status: 2) }
+                options.redisUnixPath = path
+            case "--node-id":
+                guard let id = value(), (1...64).contains(id.utf8.count),
+                    id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D })
+                else { return .exit(message: "--node-id needs 1-64 letters, digits, '.', '_' or '-'", status: 2) }
+                options.nodeID = id
+            case "--reuse-port":
+                options.reusePort = true
             case "--print-port":
                 options.printPort = true
             case "--no-keepalive":

@@ -89,8 +89,13 @@ final class Server {
         self.ircSlowConsumerLine = line.array
     }
 
-    /// Binds every listener. Throws with a message naming the address.
+    /// This node's part in a cluster (--redis), or nil alone.
+    private(set) var cluster: ClusterNode?
+
+    /// Joins the cluster if --redis says so, then binds every listener. Throws with a message
+    /// naming the address.
     func start() throws(StartError) {
+        try joinCluster()
         let tcp: SocketAddress
         do {
             tcp = try SocketAddress(host: options.host, port: options.port)
@@ -129,6 +134,33 @@ final class Server {
             + "(max \(maxConnections) connections)")
     }
 
+    private func joinCluster() throws(StartError) {
+        let address: SocketAddress
+        if let path = options.redisUnixPath {
+            address = try unixAddress(path, flag: "--redis-unix")
+        } else if let host = options.redisHost {
+            do {
+                address = try SocketAddress(host: host, port: options.redisPort)
+            } catch {
+                throw StartError("--redis: \(error)")
+            }
+        } else {
+            return
+        }
+        let node = ClusterNode(server: self, nodeID: options.nodeID ?? Self.defaultNodeID(port: options.port), address: address)
+        try node.join()
+        cluster = node
+    }
+
+    /// `<hostname>-<port>`: stable across restarts, as a node id should be (a live holder refuses it).
+    private static func defaultNodeID(port: Int) -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .filter { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        return "\(host.isEmpty ? "node" : String(host.prefix(40)))-\(port == 0 ? "pid\(getpid())" : String(port))"
+    }
+
     private func unixAddress(_ path: String, flag: String) throws(StartError) -> SocketAddress {
         do {
             return try SocketAddress(unixPath: path)
@@ -146,7 +178,7 @@ final class Server {
             // 32 saved server CPU in a connection storm (more arrivals shared each member's write)
             // but cost idle RSS; with coalescing, 32 measured no different (chatload idle, C=10000).
             let options = ListenOptions(
-                backlog: 4096, acceptsPerWakeup: 16,
+                backlog: 4096, reusePort: self.options.reusePort, acceptsPerWakeup: 16,
                 keepAlive: self.options.keepAlive ? ListenOptions.KeepAlive() : nil)
             let listener = try reactor.listen(on: address, options: options) { [unowned self] in
                 self.accepted($0, kind)
@@ -265,6 +297,7 @@ final class Server {
         guard !shuttingDown else { return }
         shuttingDown = true
         log(.info, "shutting down: \(sessionCount) connections")
+        cluster?.leave()
         for listener in listeners { listener.close() }
         for session in delivery.table.sessions {
             session.ending = .shutdown

@@ -1,0 +1,559 @@
+// ClusterNode: this server as one node of several sharing rooms, nicks and presence through
+// Redis pub/sub (--redis). The design and its guarantees are in docs/CLUSTER.md.
+import ChatBus
+import ChatCore
+import Codec
+import Glibc
+import RESP
+import Reactor
+import ReactorRedis
+
+/// One node of a cluster: it publishes what its own clients do (it observes ``ChatState``), and
+/// applies what other nodes publish by having stand-ins ("ghosts") of their clients perform the
+/// same commands in its state, so its own clients see everyone, and `/who`, `NAMES`, `WHOIS`
+/// list members on every node.
+///
+/// Redis keys and channels (prefix `sb:`): `lease:<node>` (the node's liveness, its epoch, with a
+/// 3 s expiry renewed every second), `nodes` (the set of node ids), `nicks` (nick key → owning
+/// node), `guests` (a counter handing out guest-number blocks), `reap:<node>` (who reaps a dead
+/// node); channels `r:<room key>` per room (subscribed while a local client is in it, and for a
+/// linger after), `n:<node>` per node (private messages, liveness probes), and `g` (renames,
+/// departures, dead nodes).
+final class ClusterNode: ChatObserver {
+    unowned let server: Server
+    let nodeID: [UInt8]
+    private(set) var epoch: UInt64
+    let commands: RedisConnection
+    let subscriber: RedisSubscriber
+    private var state: ChatState { server.state }
+
+    /// Ghosts by client ID: the node each one lives on. `isGhost` is the test on the message path.
+    private var ghostNodes: [ClientID: [UInt8]] = [:]
+    private var isGhost: [Bool] = []
+    /// While applying a message from another node: what ghosts do is not published again.
+    private var applying = false
+    /// Local members per room (by room key), and the rooms whose channel lingers after its last
+    /// local member left.
+    private var localMembers: [[UInt8]: Int] = [:]
+    private var lingering: [[UInt8]: Reactor.Timer] = [:]
+    /// Outgoing sequence numbers per channel.
+    private var sequences: [[UInt8]: UInt64] = [:]
+    private var tracker = SequenceTracker()
+    @exclusivity(unchecked) private var scratch = EncodeBuffer(capacity: 1024)
+    private var timers: [Reactor.Timer] = []
+    private var guestBlock = 0
+    private var nextGuest = 0
+    /// The liveness probe in flight through this node's own channel, and when it left.
+    private var probe: (token: UInt64, sentAt: Int64)?
+    private var generator = SystemRandomNumberGenerator()
+
+    /// How long a room's channel stays subscribed after its last local member left.
+    static let lingerMilliseconds = 5_000
+    static let leaseMilliseconds = 3_000
+
+    struct Counters {
+        var published = 0
+        var received = 0
+        var echoes = 0
+        var duplicates = 0
+        var gaps = 0
+        var missed = 0
+        var malformed = 0
+        var nickConflicts = 0
+        var reapedNodes = 0
+        var probesLost = 0
+    }
+    private(set) var counters = Counters()
+    var ghostCount: Int { ghostNodes.count }
+
+    init(server: Server, nodeID: String, address: SocketAddress) {
+        self.server = server
+        self.nodeID = Array(nodeID.utf8)
+        self.epoch = 0
+        let configuration = RedisConfiguration(clientName: "switchboard-\(nodeID)")
+        self.commands = RedisConnection(reactor: server.reactor, address: address, configuration: configuration)
+        self.subscriber = RedisSubscriber(reactor: server.reactor, address: address, configuration: configuration)
+        self.epoch = self.freshEpoch()
+    }
+
+    private func freshEpoch() -> UInt64 { UInt64.random(in: 1...UInt64(Int64.max), using: &generator) }
+
+    // MARK: Joining the cluster
+
+    /// Takes the node's lease and a guest block, subscribes to the node's and the global channels,
+    /// and starts the lease, reaper and probe timers. Runs the loop until Redis has answered (at
+    /// most `timeout` ms): the node must not accept clients before it knows its id is its own.
+    func join(timeout: Int = 5_000) throws(StartError) {
+        commands.start()
+        subscriber.start()
+        var outcome: Result<Void, StartError>?
+        let node = String(decoding: nodeID, as: UTF8.self)
+        commands.send(["SET", "sb:lease:\(node)", String(epoch), "NX", "PX", String(Self.leaseMilliseconds)]) { reply in
+            switch reply {
+            case .failure(let error): outcome = .failure(StartError("--redis: \(error)"))
+            case .success(let reply) where reply.isNull:
+                outcome = .failure(StartError("--node-id \(node): a live node holds this id (its lease sb:lease:\(node) is set)"))
+            case .success(let reply) where reply.isError:
+                outcome = .failure(StartError("--redis: \(reply.string ?? "error")"))
+            case .success: outcome = .success(())
+            }
+        }
+        commands.send(["INCR", "sb:guests"]) { reply in
+            if case .success(let reply) = reply, let block = reply.integer { self.guestBlock = block }
+        }
+        commands.send(["SADD", "sb:nodes", node])
+        let deadline = server.reactor.now + Int64(timeout)
+        while outcome == nil && server.reactor.now < deadline {
+            server.reactor.runOnce(timeoutMilliseconds: 50)
+        }
+        guard let outcome else { throw StartError("--redis: no answer from Redis within \(timeout / 1000) s") }
+        try outcome.get()
+        // Guests of block k are guest<k>00001 and on: no two nodes hand out the same guest nick.
+        nextGuest = max(1, guestBlock) * 100_000 + 1
+        state.numberGuests(from: nextGuest)
+        subscriber.onMessage = { [unowned self] channel, payload in self.received(channel, payload) }
+        subscriber.onConfirmation = { [unowned self] kind, channel, _ in self.confirmed(kind, channel) }
+        commands.onStateChange = { [unowned self] state in if state == .ready { self.reassert() } }
+        subscriber.subscribe([Array("sb:g".utf8), nodeChannel(nodeID)])
+        state.observer = self
+        timers.append(server.reactor.scheduleRepeating(everyMilliseconds: 1_000) { [unowned self] in
+            self.renewLease()
+            self.reapDeadNodes()
+            self.checkProbe()
+        })
+        server.log(.info, "cluster: node \(node) (epoch \(epoch)) joined through Redis at \(commands.address)")
+    }
+
+    func leave() {
+        for timer in timers { timer.cancel() }
+        let node = String(decoding: nodeID, as: UTF8.self)
+        commands.send(["DEL", "sb:lease:\(node)"])
+        commands.send(["SREM", "sb:nodes", node])
+    }
+
+    private func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }
+    private func roomChannel(_ key: [UInt8]) -> [UInt8] { Array("sb:r:".utf8) + key }
+    private static let globalChannel = Array("sb:g".utf8)
+
+    /// The folded name of a room, for its channel and the local-member count.
+    private func roomKey(_ name: Name) -> [UInt8] { Array(name.string.lowercased().utf8) }
+    private func roomKey(_ raw: [UInt8]) -> [UInt8] { Array(String(decoding: raw, as: UTF8.self).lowercased().utf8) }
+
+    // MARK: Liveness
+
+    private static let renewScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 2 or 0
+        """
+
+    /// Renews the lease; a node whose lease ran out while it was frozen or cut off takes it again
+    /// under a new epoch (others then see its streams start over), and says again who it has.
+    private func renewLease() {
+        guard commands.state == .ready else { return }
+        let node = String(decoding: nodeID, as: UTF8.self)
+        let epochBefore = epoch
+        commands.send(["EVAL", Self.renewScript, "1", "sb:lease:\(node)", String(epoch), String(Self.leaseMilliseconds)]) {
+            reply in
+            guard case .success(let reply) = reply, let result = reply.integer, result != 1, epochBefore == self.epoch
+            else { return }
+            if result == 0 {
+                self.server.log(.error, "cluster: another process holds node id \(node); not renewing")
+                return
+            }
+            // The lease had expired: this node was given up for dead (its ghosts elsewhere reaped).
+            self.epoch = self.freshEpoch()
+            let node = String(decoding: self.nodeID, as: UTF8.self)
+            self.commands.send(["SET", "sb:lease:\(node)", String(self.epoch), "PX", String(Self.leaseMilliseconds)])
+            self.server.log(.warn, "cluster: lease lost (frozen or cut off); rejoining under epoch \(self.epoch)")
+            self.reassert()
+        }
+    }
+
+    /// After a reconnect or a new epoch: the node's id, its clients' nicks, and who is in each room.
+    private func reassert() {
+        let node = String(decoding: nodeID, as: UTF8.self)
+        commands.send(["SADD", "sb:nodes", node])
+        for key in localMembers.keys {
+            guard let name = key.withUnsafeBytes({ state.roomName($0) }) else { continue }
+            for id in state.members(of: name) ?? [] where !isGhostID(id) {
+                if let nick = state.nickName(of: id) { claim(nick, for: id) }
+            }
+            announceMembers(of: key)
+        }
+    }
+
+    private static let reapScript = """
+        local owner = ARGV[1]
+        local fields = redis.call('HGETALL', KEYS[1])
+        for i = 1, #fields, 2 do
+          if fields[i + 1] == owner then redis.call('HDEL', KEYS[1], fields[i]) end
+        end
+        redis.call('SREM', KEYS[2], owner)
+        return 1
+        """
+
+    /// Every second: any node in `sb:nodes` without a lease is dead. One node (whoever sets
+    /// `sb:reap:<node>` first) frees its nicks and tells everyone, who forget its clients.
+    private func reapDeadNodes() {
+        guard commands.state == .ready else { return }
+        commands.send(["SMEMBERS", "sb:nodes"]) { reply in
+            guard case .success(let reply) = reply else { return }
+            for element in reply.elements {
+                let node = Array(element.bytes)
+                guard node != self.nodeID else { continue }
+                let name = String(decoding: node, as: UTF8.self)
+                self.commands.send(["EXISTS", "sb:lease:\(name)"]) { reply in
+                    guard case .success(let reply) = reply, reply.integer == 0 else { return }
+                    let me = String(decoding: self.nodeID, as: UTF8.self)
+                    self.commands.send(["SET", "sb:reap:\(name)", me, "NX", "PX", "10000"]) { reply in
+                        guard case .success(let reply) = reply, !reply.isNull, !reply.isError else { return }
+                        self.commands.send(["EVAL", Self.reapScript, "2", "sb:nicks", "sb:nodes", name])
+                        self.counters.reapedNodes += 1
+                        self.server.log(.warn, "cluster: node \(name) is gone (no lease); its clients leave")
+                        self.publish(.nodeDown(node: node), on: Self.globalChannel)
+                        self.forgetNode(node)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A probe through this node's own channel every second; one unanswered for 5 s means the
+    /// subscription is wedged (connected, but nothing arrives), so it is reconnected.
+    private func checkProbe() {
+        let now = server.reactor.now
+        if let probe, now - probe.sentAt > 5_000, subscriber.state == .ready {
+            counters.probesLost += 1
+            server.log(.warn, "cluster: own probe not heard back in 5 s; reconnecting the subscription")
+            self.probe = nil
+            subscriber.reconnect()
+        }
+        guard probe == nil, commands.state == .ready, subscriber.state == .ready else { return }
+        let token = UInt64.random(in: 1...UInt64(Int64.max), using: &generator)
+        probe = (token, now)
+        publish(.probe(token: token), on: nodeChannel(nodeID))
+    }
+
+    // MARK: Publishing
+
+    private func publish(_ message: BusMessage, on channel: [UInt8]) {
+        let sequence = (sequences[channel] ?? 0) + 1
+        sequences[channel] = sequence
+        scratch.removeAll()
+        message.encode(from: BusOrigin(node: nodeID, epoch: epoch, sequence: sequence), into: &scratch)
+        channel.withUnsafeBytes { channel in commands.publish(channel: channel, message: scratch.bytes) }
+        counters.published += 1
+    }
+
+    @inline(__always)
+    private func isGhostID(_ id: ClientID) -> Bool { id.index < isGhost.count && isGhost[id.index] }
+
+    private static let claimScript = """
+        local owner = redis.call('HGET', KEYS[1], ARGV[1])
+        if (not owner) or owner == ARGV[2] or redis.call('EXISTS', 'sb:lease:' .. owner) == 0 then
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """
+    private static let releaseScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+        return 1
+        """
+
+    /// Claims `nick` for this node in Redis. The rename happened locally already; if another live
+    /// node holds the nick, this client loses it: it is told, and renamed to a fresh guest nick.
+    private func claim(_ nick: Name, for id: ClientID) {
+        let key = nick.string.lowercased()
+        let node = String(decoding: nodeID, as: UTF8.self)
+        commands.send(["EVAL", Self.claimScript, "1", "sb:nicks", key, node]) { reply in
+            guard case .success(let reply) = reply, reply.integer == 0 else { return }
+            guard self.state.nickName(of: id) == nick else { return }
+            self.counters.nickConflicts += 1
+            self.state.report(.nickTaken(nick), to: id)
+            while true {
+                self.nextGuest += 1
+                var guest = Array("guest\(self.nextGuest)".utf8)
+                if self.state.client(named: guest.withUnsafeBytes { $0 }) == nil {
+                    guest.withUnsafeMutableBytes { self.state.perform(.rename(to: UnsafeRawBufferPointer($0)), from: id) }
+                    break
+                }
+            }
+        }
+    }
+
+    private func release(_ nick: Name) {
+        commands.send(["EVAL", Self.releaseScript, "1", "sb:nicks", nick.string.lowercased(), String(decoding: nodeID, as: UTF8.self)])
+    }
+
+    // MARK: ChatObserver: what local clients do
+
+    func chatAdmitted(_ client: ClientID, nick: Name) {
+        guard !applying, !isGhostID(client) else { return }
+        claim(nick, for: client)
+    }
+
+    func chatRenamed(_ client: ClientID, from old: Name, to new: Name) {
+        guard !applying, !isGhostID(client) else { return }
+        claim(new, for: client)
+        release(old)
+        publish(.renamed(old: Array(old.string.utf8), new: Array(new.string.utf8)), on: Self.globalChannel)
+    }
+
+    func chatJoined(_ client: ClientID, room: Name) {
+        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        let key = roomKey(room)
+        let count = (localMembers[key] ?? 0) + 1
+        localMembers[key] = count
+        if count == 1 {
+            if let timer = lingering.removeValue(forKey: key) {
+                timer.cancel()
+            } else {
+                // Who else is in the room is asked once the subscription is confirmed (confirmed(_:_:)).
+                subscriber.subscribe([roomChannel(key)])
+            }
+        }
+        publish(.joined(room: Array(room.string.utf8), nick: Array(nick.string.utf8)), on: roomChannel(key))
+    }
+
+    func chatLeft(_ client: ClientID, room: Name, reason: WireText) {
+        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        let key = roomKey(room)
+        publish(.left(room: Array(room.string.utf8), nick: Array(nick.string.utf8), reason: Array(reason)), on: roomChannel(key))
+        localLeft(key)
+    }
+
+    func chatSaid(_ kind: MessageKind, room: Name, from client: ClientID, text: WireText) {
+        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        publish(.said(BusMessageKind(kind), room: Array(room.string.utf8), nick: Array(nick.string.utf8), text: Array(text)),
+            on: roomChannel(roomKey(room)))
+    }
+
+    func chatSaid(_ kind: MessageKind, to recipient: ClientID, from client: ClientID, text: WireText) {
+        guard !applying, !isGhostID(client), let node = ghostNodes[recipient],
+            let to = state.nickName(of: recipient), let from = state.nickName(of: client)
+        else { return }
+        publish(.saidPrivately(BusMessageKind(kind), to: Array(to.string.utf8), from: Array(from.string.utf8), text: Array(text)),
+            on: nodeChannel(node))
+    }
+
+    func chatDeparted(_ client: ClientID, nick: Name, reason: WireText) {
+        if isGhostID(client) {
+            ghostNodes[client] = nil
+            isGhost[client.index] = false
+            return
+        }
+        guard !applying else { return }
+        for room in state.roomNames(of: client) { localLeft(roomKey(room)) }
+        release(nick)
+        publish(.quit(nick: Array(nick.string.utf8), reason: Array(reason)), on: Self.globalChannel)
+    }
+
+    /// A local client left the room `key`: its channel lingers, then goes, with the ghosts' places.
+    private func localLeft(_ key: [UInt8]) {
+        guard let count = localMembers[key] else { return }
+        guard count <= 1 else {
+            localMembers[key] = count - 1
+            return
+        }
+        localMembers[key] = nil
+        lingering[key] = server.reactor.schedule(afterMilliseconds: Self.lingerMilliseconds) { [unowned self] in
+            self.lingering[key] = nil
+            guard self.localMembers[key] == nil else { return }
+            self.subscriber.unsubscribe([self.roomChannel(key)])
+            self.tracker.forget(channel: self.roomChannel(key))
+            self.dropGhosts(fromRoom: key)
+        }
+    }
+
+    // MARK: What other nodes say
+
+    /// A room's channel is subscribed: say who is here and ask who else is. Both, because two nodes
+    /// whose first members join at once may each publish before the other is subscribed; the one
+    /// confirmed second then hears the first's answer to its question, and the first hears its news.
+    private func confirmed(_ kind: RESPSubscriptionKind, _ channel: UnsafeRawBufferPointer) {
+        guard kind == .subscribe, channel.starts(with: "sb:r:".utf8) else { return }
+        let key = Array(channel.dropFirst(5))
+        announceMembers(of: key)
+        publish(.sync(room: key), on: roomChannel(key))
+    }
+
+    /// Publishes this node's clients in the room `key` (``BusMessage/here(room:nicks:)``), if any.
+    private func announceMembers(of key: [UInt8]) {
+        guard localMembers[key] != nil, let name = key.withUnsafeBytes({ state.roomName($0) }) else { return }
+        let locals = (state.members(of: name) ?? []).filter { !isGhostID($0) }
+        publish(.here(room: Array(name.string.utf8), nicks: locals.compactMap { state.nickName(of: $0).map { Array($0.string.utf8) } }),
+            on: roomChannel(key))
+    }
+
+    private func received(_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
+        counters.received += 1
+        let origin: BusOrigin
+        let message: BusMessage
+        do {
+            (origin, message) = try BusMessage.decode(payload)
+        } catch {
+            counters.malformed += 1
+            return
+        }
+        guard origin.node != nodeID else {
+            if case .probe(let token) = message, token == probe?.token { probe = nil } else { counters.echoes += 1 }
+            return
+        }
+        let channelBytes = Array(channel)
+        switch tracker.record(origin, channel: channelBytes) {
+        case .next: break
+        case .duplicate:
+            counters.duplicates += 1
+            return
+        case .gap(let missed):
+            counters.gaps += 1
+            counters.missed += Int(missed)
+            if channelBytes.starts(with: "sb:r:".utf8) {
+                let key = Array(channelBytes.dropFirst(5))
+                publish(.sync(room: key), on: roomChannel(key))
+            }
+        }
+        applying = true
+        defer { applying = false }
+        apply(message, from: origin.node)
+    }
+
+    private func apply(_ message: BusMessage, from node: [UInt8]) {
+        switch message {
+        case .joined(let room, let nick):
+            guard let ghost = ghost(nick, on: node) else { return }
+            join(ghost, room)
+        case .left(let room, let nick, let reason):
+            guard let ghost = existingGhost(nick) else { return }
+            room.withUnsafeBytes { room in reason.withUnsafeBytes { reason in
+                state.perform(.part(room: room, reason: reason), from: ghost)
+            } }
+            collectIfRoomless(ghost)
+        case .said(let kind, let room, let nick, let text):
+            guard let ghost = ghost(nick, on: node) else { return }
+            if !isMember(ghost, room) { join(ghost, room) }
+            room.withUnsafeBytes { room in text.withUnsafeBytes { text in
+                state.perform(.send(MessageKind(kind), text: text, to: .room(room)), from: ghost)
+            } }
+        case .saidPrivately(let kind, let to, let from, let text):
+            guard let ghost = ghost(from, on: node) else { return }
+            to.withUnsafeBytes { to in text.withUnsafeBytes { text in
+                state.perform(.send(MessageKind(kind), text: text, to: .nick(to)), from: ghost)
+            } }
+        case .renamed(let old, let new):
+            guard let ghost = existingGhost(old) else { return }
+            new.withUnsafeBytes { state.perform(.rename(to: $0), from: ghost) }
+        case .quit(let nick, let reason):
+            guard let ghost = existingGhost(nick) else { return }
+            remove(ghost, reason: String(decoding: reason, as: UTF8.self))
+        case .here(let room, let nicks):
+            for nick in nicks {
+                guard let ghost = ghost(nick, on: node), !isMember(ghost, room) else { continue }
+                join(ghost, room)
+            }
+        case .sync(let room):
+            announceMembers(of: roomKey(room))
+        case .nodeDown(let dead):
+            if dead == nodeID {
+                // Given up for dead while alive: the lease renewal rejoins under a new epoch.
+                return
+            }
+            forgetNode(dead)
+        case .probe:
+            break
+        }
+    }
+
+    private func join(_ ghost: ClientID, _ room: [UInt8]) {
+        room.withUnsafeBytes { state.perform(.join(room: $0, leavingOthers: false), from: ghost) }
+    }
+
+    private func isMember(_ ghost: ClientID, _ room: [UInt8]) -> Bool {
+        guard let name = room.withUnsafeBytes({ state.roomName($0) }) else { return false }
+        return state.isMember(ghost, of: name)
+    }
+
+    private func existingGhost(_ nick: [UInt8]) -> ClientID? {
+        guard let id = nick.withUnsafeBytes({ state.client(named: $0) }), isGhostID(id) else { return nil }
+        return id
+    }
+
+    /// The ghost of `nick` (a client of `node`), created if this node has not met it yet; `nil`
+    /// when a local client holds the nick (Redis settles that conflict: the local one is renamed).
+    private func ghost(_ nick: [UInt8], on node: [UInt8]) -> ClientID? {
+        if let id = nick.withUnsafeBytes({ state.client(named: $0) }) {
+            guard isGhostID(id) else {
+                counters.nickConflicts += 1
+                return nil
+            }
+            ghostNodes[id] = node
+            return id
+        }
+        let id = server.delivery.table.allocate()
+        if id.index >= isGhost.count { isGhost.append(contentsOf: repeatElement(false, count: id.index + 1 - isGhost.count)) }
+        isGhost[id.index] = true
+        ghostNodes[id] = node
+        state.connect(id, encoding: FrontEnd.remote)
+        nick.withUnsafeBytes { state.perform(.rename(to: $0), from: id) }
+        guard state.nickName(of: id) != nil else {
+            remove(id, reason: nil)
+            return nil
+        }
+        state.admit(id, joiningLobby: false)
+        return id
+    }
+
+    /// Takes a ghost out: its departure is announced to the local clients that shared a room.
+    private func remove(_ ghost: ClientID, reason: String?) {
+        state.disconnect(ghost, reason: reason)
+        ghostNodes[ghost] = nil
+        if ghost.index < isGhost.count { isGhost[ghost.index] = false }
+        server.delivery.table.release(ghost)
+    }
+
+    private func collectIfRoomless(_ ghost: ClientID) {
+        if state.roomNames(of: ghost).isEmpty { remove(ghost, reason: nil) }
+    }
+
+    private func forgetNode(_ node: [UInt8]) {
+        tracker.forget(node: node)
+        for (ghost, home) in ghostNodes where home == node {
+            remove(ghost, reason: "node down")
+        }
+    }
+
+    /// This node no longer follows the room `key`: its ghosts leave it quietly (no local client
+    /// is there to hear), and those left in no room are forgotten.
+    private func dropGhosts(fromRoom key: [UInt8]) {
+        guard let name = key.withUnsafeBytes({ state.roomName($0) }) else { return }
+        applying = true
+        defer { applying = false }
+        for member in state.members(of: name) ?? [] where isGhostID(member) {
+            key.withUnsafeBytes { room in
+                state.perform(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: member)
+            }
+            collectIfRoomless(member)
+        }
+    }
+}
+
+extension BusMessageKind {
+    init(_ kind: MessageKind) {
+        switch kind {
+        case .message: self = .message
+        case .action: self = .action
+        case .notice: self = .notice
+        }
+    }
+}
+
+extension MessageKind {
+    init(_ kind: BusMessageKind) {
+        switch kind {
+        case .message: self = .message
+        case .action: self = .action
+        case .notice: self = .notice
+        }
+    }
+}
