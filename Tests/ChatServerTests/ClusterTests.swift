@@ -1,0 +1,206 @@
+// ClusterTests: several switchboard nodes on one real redis-server behave as one server: shared
+// rooms, private messages, renames and departures across nodes, nicks unique across nodes, a
+// node's id refused while it lives, and a dead node's users leaving everywhere.
+import Glibc
+import TestHarness
+import Testing
+
+/// A `redis-server` child on a free loopback port, nothing on disk; killed by its PID.
+final class RedisProcess: @unchecked Sendable {
+    static let executable: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { access($0, X_OK) == 0 }
+    static var isAvailable: Bool { executable != nil }
+
+    let port: Int
+    private let child: ChildProcess
+
+    init() throws {
+        guard let executable = Self.executable else { throw HarnessError("redis-server is not installed") }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freeTCPPort()
+            let child = try ChildProcess(
+                executable,
+                ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+                stdout: .file("/dev/null"), stderrPath: "/dev/null")
+            let ready = waitUntil(timeout: .seconds(10)) {
+                child.waitForExit(timeout: .zero) != nil || (try? TestClient(connectingTo: .ipv4(port))) != nil
+            }
+            if ready && child.exitStatus == nil {
+                self.port = port
+                self.child = child
+                return
+            }
+            child.kill()
+            guard attempt < 3 else { throw HarnessError("redis-server did not start on port \(port)") }
+        }
+    }
+
+    deinit { child.kill() }
+}
+
+/// Nodes of one cluster: each a switchboard with `--redis` and its own `--node-id`.
+final class Cluster: @unchecked Sendable {
+    let redis: RedisProcess
+    private(set) var nodes: [ServerProcess] = []
+
+    init(nodes count: Int, arguments: [String] = []) throws {
+        self.redis = try RedisProcess()
+        for index in 1...count { nodes.append(try start(node: "node\(index)", arguments: arguments)) }
+    }
+
+    func start(node: String, arguments: [String] = []) throws -> ServerProcess {
+        try ServerProcess.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", node] + arguments)
+    }
+
+    func stop() { for node in nodes { node.stop() } }
+}
+
+extension EndToEnd {
+    @Suite("Cluster: nodes sharing rooms through Redis", .enabled(if: RedisProcess.isAvailable, "redis-server is not installed (apt-get install redis-server; .ci/run installs it)"))
+    struct ClusterTests {
+        /// A line client on `node`, renamed to `nick`, in the lobby.
+        static func member(_ node: ServerProcess, _ nick: String) throws -> Client {
+            let client = try node.connect()
+            try client.sync()
+            try client.send("/nick \(nick)")
+            let guest = client.nick
+            // Presence from other nodes may come first: the room's members arrive as they are synced.
+            try eventually(client, "its rename") { $0 == "NICK \(guest) \(nick)" }
+            client.nick = nick
+            return client
+        }
+
+        /// Reads lines until one satisfies `matches` (others may come first: presence from a sync);
+        /// returns it.
+        @discardableResult
+        static func eventually(
+            _ client: Client, _ what: String, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation,
+            _ matches: (String) -> Bool
+        ) throws -> String {
+            var seen: [String] = []
+            let deadline = Deadline(timeout)
+            while !deadline.hasPassed {
+                guard let line = client.readLine(timeout: deadline.remaining) else { break }
+                if matches(line) { return line }
+                seen.append(line)
+            }
+            try #require(Bool(false), "\(client.nick): never got \(what); got \(seen)", sourceLocation: sourceLocation)
+            return ""
+        }
+
+        static func eventually(_ client: Client, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            try eventually(client, "\"\(expected)\"", sourceLocation: sourceLocation) { $0 == expected }
+        }
+
+        /// Polls `/who` on `client` until it lists every nick in `nicks` (membership converges).
+        static func waitForMembers(_ client: Client, _ nicks: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            var last: Set<String> = []
+            let deadline = Deadline(.seconds(15))
+            while !deadline.hasPassed {
+                try client.sync()
+                last = Set(try client.listing("/who").filter { $0.hasPrefix("USER ") }.map { String($0.dropFirst(5)) })
+                if nicks.isSubset(of: last) { return }
+                _ = client.readLine(timeout: .milliseconds(100))
+            }
+            try #require(Bool(false), "\(client.nick): /who shows \(last), not \(nicks)", sourceLocation: sourceLocation)
+        }
+
+        @Test("clients on two nodes share the lobby: /who, messages both ways, private messages, renames, quits", .timeLimit(.minutes(1)))
+        func sharedLobby() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try Self.waitForMembers(alice, ["alice", "bob"])
+            try Self.waitForMembers(bob, ["alice", "bob"])
+            try alice.send("hello from node 1")
+            try Self.eventually(bob, "MSG lobby alice hello from node 1")
+            try bob.send("/me waves from node 2")
+            try Self.eventually(alice, "ACTION lobby bob waves from node 2")
+            try alice.send("/msg bob just between us")
+            try Self.eventually(bob, "PRIV alice just between us")
+            try bob.send("/msg alice same here")
+            try Self.eventually(alice, "PRIV bob same here")
+            try bob.send("/nick robert")
+            try Self.eventually(alice, "NICK bob robert")
+            try bob.send("/quit gone for now")
+            try Self.eventually(alice, "PART lobby robert") { $0.hasPrefix("PART lobby robert") }
+            try Self.waitForMembers(alice, ["alice"])
+            #expect(!(try alice.listing("/who")).contains("USER robert"))
+        }
+
+        @Test("an IRC client on one node and a line client on another see each other in #lobby", .timeLimit(.minutes(1)))
+        func ircAcrossNodes() throws {
+            let redis = try RedisProcess()
+            let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"])
+            defer { one.stop() }
+            let two = try ServerProcess.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "line2"])
+            defer { two.stop() }
+            let alice = try one.register("alice")
+            try alice.join("#lobby")
+            let bob = try Self.member(two, "bob")
+            try Self.waitForMembers(bob, ["alice", "bob"])
+            _ = try alice.expectLine(matching: { $0.command == "NICK" && $0.params.first == "bob" }, "bob's rename")
+            try alice.send("NAMES #lobby")
+            let names = try alice.collect(through: { $0.code == 366 }, "end of NAMES").filter { $0.code == 353 }.flatMap(namesIn)
+            #expect(Set(names).isSuperset(of: ["alice", "bob"]), "\(names)")
+            try bob.send("hello IRC")
+            _ = try alice.expectLine(matching: { $0.command == "PRIVMSG" && $0.text == "hello IRC" }, "bob's message")
+            try alice.send("PRIVMSG #lobby :hello line")
+            try Self.eventually(bob, "MSG lobby alice hello line")
+        }
+
+        @Test("a node id held by a live node is refused at start", .timeLimit(.minutes(1)))
+        func nodeIDRefused() throws {
+            let cluster = try Cluster(nodes: 1)
+            defer { cluster.stop() }
+            let outcome = try ServerProcess.run(["--port", "0", "--irc-port", "0", "--http-port", "0",
+                "--redis", "127.0.0.1:\(cluster.redis.port)", "--node-id", "node1"])
+            #expect(outcome.status == .exited(1))
+            #expect(outcome.stderr.contains("--node-id node1: a live node holds this id"), "\(outcome.stderr)")
+        }
+
+        @Test("a nick held on another node cannot be taken, even by a client that shares no room with it", .timeLimit(.minutes(1)))
+        func nicksUniqueAcrossNodes() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            try alice.join("hideout")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try bob.join("elsewhere")
+            // bob's node has never heard of alice: the rename happens, then Redis refuses the claim.
+            try bob.send("/nick Alice")
+            try bob.expectLine("NICK bob Alice")
+            try Self.eventually(bob, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
+            let rename = try Self.eventually(bob, "a rename to a guest nick") { $0.hasPrefix("NICK Alice guest") }
+            #expect(rename.hasPrefix("NICK Alice guest2"), "the guest nick comes from bob's node's block: \(rename)")
+            // Where alice is known, the local check refuses at once.
+            let carol = try Self.member(cluster.nodes[1], "carol")
+            try carol.join("hideout")
+            try Self.waitForMembers(carol, ["alice", "carol"])
+            try carol.send("/nick alice")
+            try Self.eventually(carol, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
+        }
+
+        @Test("a node that dies is reaped: its users leave every other node's rooms within seconds", .timeLimit(.minutes(1)))
+        func deadNodeReaped() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try Self.waitForMembers(alice, ["alice", "bob"])
+            let start = ContinuousClock.now
+            cluster.nodes[1].signal(SIGKILL)
+            _ = cluster.nodes[1].waitForExit(timeout: .seconds(5))
+            _ = bob
+            try Self.eventually(alice, "bob's departure", timeout: .seconds(20)) { $0.hasPrefix("PART lobby bob") }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(10), "reaped after \(elapsed)")
+            try Self.waitForMembers(alice, ["alice"])
+            // The nick is free again for anyone.
+            let newcomer = try Self.member(cluster.nodes[0], "bob")
+            try newcomer.sync()
+        }
+    }
+}
