@@ -46,6 +46,9 @@ public enum ChatError {
     case unknownCommand(WireText)
     /// The server is at its connection limit; the connection is being closed.
     case serverFull
+    /// The server cannot register anyone now (a cluster node cut off from its bus, which must
+    /// confirm every nick); the connection is being closed, and a retry shortly should work.
+    case tryAgain
     /// The client did not read `limit` bytes of queued output; the connection is being closed.
     case slowConsumer(limit: Int)
     /// The client sent nothing for `seconds`; the connection is being closed.

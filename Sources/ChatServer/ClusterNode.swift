@@ -65,6 +65,8 @@ final class ClusterNode: ChatObserver {
     }
     private(set) var counters = Counters()
     var ghostCount: Int { ghostNodes.count }
+    /// Whether new clients can be registered: their nicks need Redis to confirm them.
+    var canRegister: Bool { commands.state == .ready }
 
     init(server: Server, nodeID: String, address: SocketAddress) {
         self.server = server
@@ -172,6 +174,8 @@ final class ClusterNode: ChatObserver {
     /// After a reconnect or a new epoch: the node's id, its clients' nicks, and who is in each room.
     private func reassert() {
         let node = String(decoding: nodeID, as: UTF8.self)
+        // The lease before the set of nodes: a reaper must never find this node listed without one.
+        renewLease()
         commands.send(["SADD", "sb:nodes", node])
         for key in localMembers.keys {
             guard let name = key.withUnsafeBytes({ state.roomName($0) }) else { continue }

@@ -13,6 +13,8 @@ struct Refusals {
     var idleTimeout = 0
     /// HTTP requests refused: malformed, oversized or slow heads, and failed WebSocket upgrades.
     var badHandshake = 0
+    /// Connections refused because the cluster bus was down (nicks cannot be confirmed).
+    var busDown = 0
 }
 
 /// Writes Prometheus text exposition (format 0.0.4) straight into an ``EncodeBuffer``: each metric
@@ -138,6 +140,7 @@ extension Server {
         out.sample("switchboard_refusals_total", label: "reason", "line_too_long", refusals.lineTooLong)
         out.sample("switchboard_refusals_total", label: "reason", "idle_timeout", refusals.idleTimeout)
         out.sample("switchboard_refusals_total", label: "reason", "bad_handshake", refusals.badHandshake)
+        out.sample("switchboard_refusals_total", label: "reason", "bus_down", refusals.busDown)
 
         out.family("switchboard_output_queued_bytes", "gauge", "Output queued for all clients, not yet sent.")
         out.sample("switchboard_output_queued_bytes", counters.outputQueuedBytes)

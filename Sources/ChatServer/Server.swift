@@ -21,6 +21,8 @@ final class Server {
     private var listeners: [Listener] = []
     var sessionCount: Int { self.delivery.table.count }
     private let serverFullLine: [UInt8]
+    private let tryAgainLine: [UInt8]
+    let ircTryAgainLine: [UInt8]
     let slowConsumerLine: [UInt8]
     let ircServerFullLine: [UInt8]
     let ircSlowConsumerLine: [UInt8]
@@ -75,6 +77,7 @@ final class Server {
         let wallClock = self.wallClock
         self.state.wallClock = { wallClock() / 1000 }
         self.serverFullLine = LineEncoder.lines(for: .error(.serverFull))
+        self.tryAgainLine = LineEncoder.lines(for: .error(.tryAgain))
         self.slowConsumerLine = LineEncoder.lines(for: .error(.slowConsumer(limit: options.maxOutbuf)))
         self.ircConfig = IRCServerConfig(
             serverName: options.serverName, version: Options.version.split(separator: " ").joined(separator: "-"),
@@ -84,6 +87,9 @@ final class Server {
         var line = EncodeBuffer(capacity: 128)
         encoder.encode(.error(.serverFull), tagged: false, recipient: nil, into: &line)
         self.ircServerFullLine = line.array
+        line.removeAll()
+        encoder.encode(.error(.tryAgain), tagged: false, recipient: nil, into: &line)
+        self.ircTryAgainLine = line.array
         line.removeAll()
         encoder.encode(.error(.slowConsumer(limit: options.maxOutbuf)), tagged: false, recipient: nil, into: &line)
         self.ircSlowConsumerLine = line.array
@@ -210,6 +216,13 @@ final class Server {
             connection.write(kind == .line ? serverFullLine : ircServerFullLine)
             connection.closeAfterFlush()
             log(.debug, "rejected fd \(connection.descriptor): server full")
+            return
+        }
+        if let cluster, !cluster.canRegister {
+            refusals.busDown &+= 1
+            connection.handler = rejecter
+            connection.write(kind == .line ? tryAgainLine : ircTryAgainLine)
+            connection.closeAfterFlush()
             return
         }
         let id = delivery.table.allocate()

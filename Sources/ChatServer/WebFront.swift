@@ -73,6 +73,12 @@ extension Server {
             socket.close(code: .tryAgainLater, reason: "server full")
             return
         }
+        if let cluster, !cluster.canRegister {
+            refusals.busDown &+= 1
+            webLine(ircTryAgainLine, opcode).withUnsafeBytes { socket.send(frame: $0) }
+            socket.close(code: .tryAgainLater, reason: "cluster bus down")
+            return
+        }
         let id = delivery.table.allocate()
         let session = WebIRCSession(
             server: self, socket: socket, connection: connection, id: id, host: Self.host(of: connection),

@@ -247,6 +247,7 @@ public final class IRCEventEncoder {
             let shown = String(decoding: word.prefix(32), as: UTF8.self)
             numeric(421, [shown.isEmpty ? "*" : shown, "Unknown command"])
         case .serverFull: closing("Server full, try later")
+        case .tryAgain: closing("Server temporarily unavailable, try again shortly")
         case .slowConsumer: closing("SendQ exceeded")
         case .idleTimeout(let seconds): closing("Ping timeout: \(seconds) seconds")
         }

@@ -215,6 +215,7 @@ public enum LineEncoder {
             let shown = String(decoding: word.slice(0..<min(word.count, 40)), as: UTF8.self)
             buffer.append(string: "\(shown) is not a command; try /help")
         case .serverFull: buffer.append("too many connections (limit reached), try later")
+        case .tryAgain: buffer.append("the server cannot register anyone right now (its cluster bus is down), try again shortly")
         case .slowConsumer(let limit): buffer.append(string: "more than \(limit) bytes queued, disconnecting")
         case .idleTimeout(let seconds): buffer.append(string: "no input for \(seconds) seconds")
         }

@@ -33,6 +33,8 @@ public enum LineErrorCode: String, Sendable, CaseIterable {
     case alreadyInRoom = "already-in-room"
     /// The server is at its connection limit (sent by the glue before closing).
     case serverFull = "server-full"
+    /// The server cannot take new clients for a moment (sent by the glue before closing).
+    case tryAgain = "try-again"
     /// The client did not read its output fast enough (sent by the glue before closing).
     case slowConsumer = "slow-consumer"
     /// The client was silent for too long (sent by the glue before closing).
@@ -54,6 +56,7 @@ public enum LineErrorCode: String, Sendable, CaseIterable {
         case .lineTooLong: self = .lineTooLong
         case .unknownCommand: self = .unknownCommand
         case .serverFull: self = .serverFull
+        case .tryAgain: self = .tryAgain
         case .slowConsumer: self = .slowConsumer
         case .idleTimeout: self = .idleTimeout
         }

@@ -210,6 +210,7 @@ func describe(_ error: ChatError) -> String {
     case .badLine: return "badLine"
     case .unknownCommand(let word): return "unknownCommand(\(describe(word)))"
     case .serverFull: return "serverFull"
+    case .tryAgain: return "tryAgain"
     case .slowConsumer(let limit): return "slowConsumer(\(limit))"
     case .idleTimeout(let seconds): return "idleTimeout(\(seconds))"
     case .notOperator(let room): return "notOperator(\(room.string))"

@@ -10,33 +10,47 @@ final class RedisProcess: @unchecked Sendable {
     static let executable: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { access($0, X_OK) == 0 }
     static var isAvailable: Bool { executable != nil }
 
-    let port: Int
-    private let child: ChildProcess
+    private(set) var port = 0
+    private var child: ChildProcess?
 
     init() throws {
-        guard let executable = Self.executable else { throw HarnessError("redis-server is not installed") }
         var attempt = 0
         while true {
             attempt += 1
-            let port = try freeTCPPort()
-            let child = try ChildProcess(
-                executable,
-                ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
-                stdout: .file("/dev/null"), stderrPath: "/dev/null")
-            let ready = waitUntil(timeout: .seconds(10)) {
-                child.waitForExit(timeout: .zero) != nil || (try? TestClient(connectingTo: .ipv4(port))) != nil
-            }
-            if ready && child.exitStatus == nil {
-                self.port = port
-                self.child = child
+            do {
+                try start(port: try freeTCPPort())
                 return
+            } catch where attempt < 3 {
+                continue
             }
-            child.kill()
-            guard attempt < 3 else { throw HarnessError("redis-server did not start on port \(port)") }
         }
     }
 
-    deinit { child.kill() }
+    /// Starts redis-server on `port` (empty: no persistence) and waits until it accepts.
+    func start(port: Int) throws {
+        guard let executable = Self.executable else { throw HarnessError("redis-server is not installed") }
+        let child = try ChildProcess(
+            executable,
+            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+            stdout: .file("/dev/null"), stderrPath: "/dev/null")
+        let ready = waitUntil(timeout: .seconds(10)) {
+            child.waitForExit(timeout: .zero) != nil || (try? TestClient(connectingTo: .ipv4(port))) != nil
+        }
+        guard ready && child.exitStatus == nil else {
+            child.kill()
+            throw HarnessError("redis-server did not start on port \(port)")
+        }
+        self.port = port
+        self.child = child
+    }
+
+    /// SIGKILL: every node loses its bus at once.
+    func kill() {
+        child?.kill()
+        child = nil
+    }
+
+    deinit { kill() }
 }
 
 /// Nodes of one cluster: each a switchboard with `--redis` and its own `--node-id`.
@@ -181,6 +195,47 @@ extension EndToEnd {
             try Self.waitForMembers(carol, ["alice", "carol"])
             try carol.send("/nick alice")
             try Self.eventually(carol, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
+        }
+
+        @Test("with Redis down, local rooms keep working, new clients are told to try again, and all comes back after", .timeLimit(.minutes(1)))
+        func redisDown() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            let carol = try Self.member(cluster.nodes[0], "carol")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try Self.waitForMembers(alice, ["alice", "bob", "carol"])
+            try Self.waitForMembers(bob, ["alice", "bob", "carol"])
+            let port = cluster.redis.port
+            cluster.redis.kill()
+            // The bus notices at once (the connections reset); until it is back, no registrations.
+            var refusal: String?
+            let deadline = Deadline(.seconds(10))
+            while refusal == nil && !deadline.hasPassed {
+                let client = try Client.connect(cluster.nodes[0].endpoint)
+                if let line = client.readLine(), line.hasPrefix("ERR try-again ") { refusal = line }
+                client.close()
+            }
+            #expect(refusal != nil, "new clients are refused with ERR try-again while Redis is down")
+            try alice.send("still here, locally")
+            try Self.eventually(carol, "MSG lobby alice still here, locally")
+            // Redis comes back (empty, as after a crash without persistence): the nodes reconnect
+            // with backoff, take their leases and nicks again, and resync their rooms.
+            try cluster.redis.start(port: port)
+            let back = Deadline(.seconds(20))
+            var joined: Client?
+            while joined == nil && !back.hasPassed {
+                if let client = try? Client.connect(cluster.nodes[1].endpoint), let line = client.readLine() {
+                    if line.hasPrefix("WELCOME ") { joined = client } else { client.close() }
+                }
+                if joined == nil { _ = alice.readLine(timeout: .milliseconds(200)) }
+            }
+            try #require(joined != nil, "node 2 registers clients again once Redis is back")
+            try Self.waitForMembers(bob, ["alice", "bob", "carol"])
+            try alice.send("and across nodes again")
+            try Self.eventually(bob, "MSG lobby alice and across nodes again")
+            try bob.send("/nick Carol")
+            try Self.eventually(bob, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
         }
 
         @Test("a node that dies is reaped: its users leave every other node's rooms within seconds", .timeLimit(.minutes(1)))
