@@ -162,12 +162,17 @@ final class ClusterNode: ChatObserver {
                 self.server.log(.error, "cluster: another process holds node id \(node); not renewing")
                 return
             }
-            // The lease had expired: this node was given up for dead (its ghosts elsewhere reaped).
+            // The lease had expired: this node was given up for dead (its clients reaped elsewhere),
+            // and what it knows of other nodes is stale too. It forgets their clients, takes a new
+            // epoch, re-claims its own nicks and asks every room who is there.
             self.epoch = self.freshEpoch()
             let node = String(decoding: self.nodeID, as: UTF8.self)
             self.commands.send(["SET", "sb:lease:\(node)", String(self.epoch), "PX", String(Self.leaseMilliseconds)])
             self.server.log(.warn, "cluster: lease lost (frozen or cut off); rejoining under epoch \(self.epoch)")
+            for ghost in Array(self.ghostNodes.keys) { self.remove(ghost, reason: "rejoining the cluster") }
+            self.tracker = SequenceTracker()
             self.reassert()
+            for key in self.localMembers.keys { self.publish(.sync(room: key), on: self.roomChannel(key)) }
         }
     }
 
@@ -280,6 +285,9 @@ final class ClusterNode: ChatObserver {
                 var guest = Array("guest\(self.nextGuest)".utf8)
                 if self.state.client(named: guest.withUnsafeBytes { $0 }) == nil {
                     guest.withUnsafeMutableBytes { self.state.perform(.rename(to: UnsafeRawBufferPointer($0)), from: id) }
+                    // Nodes that heard of this client under the nick it lost (which they give to
+                    // its owner) learn its new one from its rooms' member lists.
+                    for room in self.state.roomNames(of: id) { self.announceMembers(of: self.roomKey(room)) }
                     break
                 }
             }
@@ -448,6 +456,11 @@ final class ClusterNode: ChatObserver {
         case .renamed(let old, let new):
             guard let ghost = existingGhost(old) else { return }
             new.withUnsafeBytes { state.perform(.rename(to: $0), from: ghost) }
+            // A local client holds the new nick: Redis gave it to the other node, so the local one
+            // is about to lose it. This ghost is stale; the rooms' member lists bring it back.
+            if let nick = state.nickName(of: ghost), Array(nick.string.utf8) == old {
+                remove(ghost, reason: nil)
+            }
         case .quit(let nick, let reason):
             guard let ghost = existingGhost(nick) else { return }
             remove(ghost, reason: String(decoding: reason, as: UTF8.self))

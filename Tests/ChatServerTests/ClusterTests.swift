@@ -238,6 +238,74 @@ extension EndToEnd {
             try Self.eventually(bob, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
         }
 
+        @Test("a frozen node's users leave within 5 s and its nicks are free; thawed, it comes back without duplicate nicks", .timeLimit(.minutes(1)))
+        func frozenNode() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try Self.waitForMembers(alice, ["alice", "bob"])
+            try Self.waitForMembers(bob, ["alice", "bob"])
+            let start = ContinuousClock.now
+            cluster.nodes[1].signal(SIGSTOP)
+            defer { cluster.nodes[1].signal(SIGCONT) }
+            try Self.eventually(alice, "bob's departure") { $0.hasPrefix("PART lobby bob") }
+            #expect(ContinuousClock.now - start < .seconds(5), "gone after \(ContinuousClock.now - start)")
+            try alice.send("/nick bob")
+            try Self.eventually(alice, "NICK alice bob")
+            alice.nick = "bob"
+            cluster.nodes[1].signal(SIGCONT)
+            // The thawed node finds its lease gone, rejoins under a new epoch and re-claims its
+            // nicks: "bob" is taken now, so its bob becomes a guest; then it is back in the lobby.
+            try Self.eventually(bob, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
+            let rename = try Self.eventually(bob, "the rename to a guest") { $0.hasPrefix("NICK bob guest") }
+            let guest = String(rename.split(separator: " ")[2])
+            bob.nick = guest
+            try Self.waitForMembers(alice, ["bob", guest])
+            try Self.waitForMembers(bob, ["bob", guest])
+            let who = try alice.listing("/who").filter { $0.hasPrefix("USER ") }
+            #expect(who.count == Set(who).count && who.count == 2, "no nick twice: \(who)")
+        }
+
+        @Test("two nodes racing for the same nick: each round exactly one client ends up with it", .timeLimit(.minutes(2)))
+        func nickRace() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            // In rooms of their own: neither node knows the other's client, so only Redis decides.
+            let one = try Self.member(cluster.nodes[0], "one")
+            try one.join("left")
+            let two = try Self.member(cluster.nodes[1], "two")
+            try two.join("right")
+            let redis = try TestClient(connectingTo: .ipv4(cluster.redis.port))
+            defer { redis.close() }
+            for round in 0..<20 {
+                let wanted = "race\(round)"
+                try one.send("/nick \(wanted)")
+                try two.send("/nick \(wanted)")
+                var owner = ""
+                let deadline = Deadline(.seconds(10))
+                while owner.isEmpty && !deadline.hasPassed {
+                    owner = try Self.hget(redis, "sb:nicks", wanted)
+                }
+                let (winner, loser) = owner == "node1" ? (one, two) : (two, one)
+                try #require(owner == "node1" || owner == "node2", "round \(round): owner \(owner)")
+                try Self.eventually(loser, "the loser's rename to a guest") { $0.hasPrefix("NICK \(wanted) guest") }
+                    .split(separator: " ").last.map { loser.nick = String($0) }
+                let lines = try winner.sync()
+                #expect(!lines.contains { $0.hasPrefix("NICK \(wanted) ") }, "round \(round): the winner kept it: \(lines)")
+                winner.nick = wanted
+            }
+        }
+
+        /// `HGET key field` on a raw connection to Redis: the value, or "" for none.
+        static func hget(_ redis: TestClient, _ key: String, _ field: String) throws -> String {
+            let parts = ["HGET", key, field]
+            try redis.send("*\(parts.count)\r\n" + parts.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined())
+            let header = try redis.readLine()
+            guard header.hasPrefix("$"), let length = Int(header.dropFirst().dropLast()), length >= 0 else { return "" }
+            return String(decoding: try redis.readExactly(length + 2).dropLast(2), as: UTF8.self)
+        }
+
         @Test("a node that dies is reaped: its users leave every other node's rooms within seconds", .timeLimit(.minutes(1)))
         func deadNodeReaped() throws {
             let cluster = try Cluster(nodes: 2)
