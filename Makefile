@@ -9,7 +9,7 @@ TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
 
-.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm soak test-cluster clean
+.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm bench-cluster soak test-cluster clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -59,10 +59,17 @@ autobahn:
 	bash Tests/Autobahn/autobahn.sh
 
 # Release build, then switchboard and redis-server side by side on the standard workloads, and
-# switchboard's IRC front end against ngircd and inspircd (IRC=0 leaves those out).
+# switchboard's IRC front end against ngircd and inspircd (IRC=0 leaves those out), then the cluster
+# against a single node (CLUSTER=0 leaves it out).
 # make bench BASELINE=<git ref> adds the switchboard of that commit as a third server.
 bench: release
 	bash Benchmarks/bench.sh
+	@if [ "$${CLUSTER:-1}" != 0 ]; then bash Benchmarks/cluster_bench.sh; fi
+
+# Only the cluster run: fan-out N=1000 on one node against 3 nodes + redis-server, deliveries per
+# CPU-second of all of them (Benchmarks/cluster_bench.sh; REPEATS, DURATION).
+bench-cluster: release
+	bash Benchmarks/cluster_bench.sh
 
 # Only the IRC comparison: fan-out N=1000 and idle C=10000 against ngircd and inspircd (Debian
 # packages, installed if missing; configurations in Benchmarks/peers/), recorded in docs/BENCHMARKS.md.

@@ -26,6 +26,8 @@ final class LoadRun {
     let plan: WorkloadPlan
     let reactor: Reactor
     let address: SocketAddress
+    /// Where connection i goes: `addresses[i % count]` (several with --targets).
+    let addresses: [SocketAddress]
     let tracker: DeliveryTracker
     let histogram = LatencyHistogram()
     let server: ProcSampler?
@@ -95,8 +97,13 @@ final class LoadRun {
         } else {
             self.address = try SocketAddress(host: options.connectHost, port: options.port ?? 0)
         }
+        var addresses: [SocketAddress] = []
+        for target in options.targets {
+            addresses.append(try SocketAddress(host: target.host == "localhost" ? "127.0.0.1" : target.host, port: target.port))
+        }
+        self.addresses = addresses.isEmpty ? [self.address] : addresses
         self.tracker = DeliveryTracker(topology: self.plan.topology, receivers: self.plan.receiverCount)
-        self.server = options.serverPID.map { ProcSampler(pid: $0) }
+        self.server = options.serverPIDs.isEmpty ? nil : ProcSampler(pids: options.serverPIDs)
         let senders = max(1, self.plan.senderCount)
         self.sent = .allocate(capacity: senders)
         self.sent.initialize(repeating: 0, count: senders)
@@ -165,7 +172,8 @@ final class LoadRun {
         {
             let index = self.nextToConnect
             self.nextToConnect += 1
-            self.reactor.connect(to: self.address, timeoutMilliseconds: 10_000) { [unowned self] result in
+            let address = self.addresses[index % self.addresses.count]
+            self.reactor.connect(to: address, timeoutMilliseconds: 10_000) { [unowned self] result in
                 switch result {
                 case .success(let connection):
                     guard self.phase != .finished else {
@@ -174,7 +182,7 @@ final class LoadRun {
                     }
                     self.clients[index].attach(connection)
                 case .failure(let error):
-                    self.fail("connection #\(index) could not connect to \(self.address): \(error)")
+                    self.fail("connection #\(index) could not connect to \(address): \(error)")
                 }
             }
         }

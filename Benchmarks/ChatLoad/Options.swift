@@ -24,7 +24,12 @@ struct Options: Sendable {
     /// IRC: user modes senders set on themselves after `OPER` (`--irc-sender-mode +F`).
     var ircSenderModes: String?
     var allowRemote = false
-    var serverPID: Int32?
+    /// The processes whose CPU and memory are the server's: one server, or every node of a
+    /// cluster and its Redis (`--server-pid A,B,C`), summed.
+    var serverPIDs: [Int32] = []
+    /// `--targets`: several servers (cluster nodes) the connections are spread over, round-robin
+    /// by connection number; empty: `--host` and `--port` only.
+    var targets: [(host: String, port: Int)] = []
 
     var connections: Int?
     var receivers = 1000
@@ -150,7 +155,26 @@ struct Options: Sendable {
                 else { throw OptionsError(message: "--irc-sender-mode wants +LETTERS (user modes), got '\(modes)'") }
                 options.ircSenderModes = modes
             case "--allow-remote": options.allowRemote = true
-            case "--server-pid": options.serverPID = Int32(try int(1...Int(Int32.max)))
+            case "--server-pid":
+                let text = try value()
+                let pids = text.split(separator: ",").map { Int32($0) }
+                guard !pids.isEmpty, pids.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                    throw OptionsError(message: "--server-pid wants PID or PID,PID,..., got '\(text)'")
+                }
+                options.serverPIDs = pids.map { $0! }
+            case "--targets":
+                let text = try value()
+                var targets: [(host: String, port: Int)] = []
+                for item in text.split(separator: ",") {
+                    guard let colon = item.lastIndex(of: ":"), let port = Int(item[item.index(after: colon)...]),
+                        (1...65_535).contains(port), colon != item.startIndex
+                    else { throw OptionsError(message: "--targets wants HOST:PORT,HOST:PORT,..., got '\(text)'") }
+                    targets.append((String(item[..<colon]), port))
+                }
+                guard !targets.isEmpty else { throw OptionsError(message: "--targets needs at least one HOST:PORT") }
+                options.targets = targets
+                options.host = targets[0].host
+                options.port = targets[0].port
             case "-c", "--connections": options.connections = try int(1...1_000_000)
             case "--receivers": options.receivers = try int(1...1_000_000)
             case "--senders": options.senders = try int(1...100_000)
@@ -219,6 +243,10 @@ struct Options: Sendable {
         if self.port == nil && self.unixPath == nil {
             throw OptionsError(message: "--port is required (or --unix PATH)")
         }
+        for target in self.targets where !self.allowRemote && !Self.isLoopback(target.host) {
+            throw OptionsError(
+                message: "refusing non-loopback target '\(target.host)' (chatload is a local benchmark; add --allow-remote)")
+        }
         if self.unixPath == nil && !self.allowRemote && !Self.isLoopback(self.host) {
             throw OptionsError(
                 message: "refusing non-loopback host '\(self.host)' (chatload is a local benchmark; add --allow-remote)"
@@ -276,7 +304,11 @@ struct Options: Sendable {
           --irc-oper NAME:PASS     irc: senders send OPER NAME PASS before joining
           --irc-sender-mode MODES  irc: senders then set these user modes (ngIRCd: +F, no
                                    command throttling for that client)
-          --server-pid PID         sample the server's CPU time and RSS from /proc/PID
+          --targets H:P,H:P,...    several servers (cluster nodes): connection i goes to
+                                   target i mod count (fan-out: receivers come first, then
+                                   senders, so rooms span every node)
+          --server-pid PID[,PID]   sample the server's CPU time and RSS from /proc/PID;
+                                   several (cluster nodes and Redis) are summed
           --allow-remote           allow a host that is not loopback
 
         SHAPE

@@ -12,7 +12,16 @@ import Glibc
 /// let used = server.cpuSeconds()! - before!
 /// ```
 struct ProcSampler {
-    let pid: Int32
+    /// The processes sampled; figures are their sums (a cluster's nodes and its Redis).
+    let pids: [Int32]
+
+    init(pids: [Int32]) {
+        self.pids = pids
+    }
+
+    init(pid: Int32) {
+        self.pids = [pid]
+    }
 
     /// Clock ticks per second, the unit of utime/stime in /proc/PID/stat.
     static let clockTicksPerSecond: Double = {
@@ -21,18 +30,26 @@ struct ProcSampler {
     }()
 
     /// Whether /proc/PID exists and is readable.
-    var isAlive: Bool { Self.readFile("/proc/\(self.pid)/stat") != nil }
+    var isAlive: Bool { self.pids.allSatisfy { Self.readFile("/proc/\($0)/stat") != nil } }
 
     /// User plus system CPU time consumed so far, in seconds; nil if the process is gone.
     func cpuSeconds() -> Double? {
-        guard let text = Self.readFile("/proc/\(self.pid)/stat") else { return nil }
-        return Self.parseCPUTicks(stat: text).map { Double($0) / Self.clockTicksPerSecond }
+        var ticks: UInt64 = 0
+        for pid in self.pids {
+            guard let text = Self.readFile("/proc/\(pid)/stat"), let used = Self.parseCPUTicks(stat: text) else { return nil }
+            ticks += used
+        }
+        return Double(ticks) / Self.clockTicksPerSecond
     }
 
     /// The resident set size (VmRSS) in bytes; nil if the process is gone.
     func residentBytes() -> Int? {
-        guard let text = Self.readFile("/proc/\(self.pid)/status") else { return nil }
-        return Self.parseVmRSS(status: text)
+        var bytes = 0
+        for pid in self.pids {
+            guard let text = Self.readFile("/proc/\(pid)/status"), let resident = Self.parseVmRSS(status: text) else { return nil }
+            bytes += resident
+        }
+        return bytes
     }
 
     /// utime + stime in clock ticks from the text of /proc/PID/stat.

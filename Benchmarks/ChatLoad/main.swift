@@ -22,7 +22,7 @@ if let problem = ProcessLimits.checkConnectionBudget(options.totalConnections, l
     StandardError.print("chatload: \(problem)")
     exit(2)
 }
-if let pid = options.serverPID, !ProcSampler(pid: pid).isAlive {
+if let pid = options.serverPIDs.first(where: { !ProcSampler(pids: [$0]).isAlive }) {
     StandardError.print("chatload: --server-pid \(pid): no such process (cannot read /proc/\(pid)/stat)")
     exit(2)
 }
