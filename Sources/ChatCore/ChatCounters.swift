@@ -40,6 +40,11 @@ public struct ChatCounters: Sendable, Equatable {
     /// (filled in by the glue).
     public var outputBudgetPausedMilliseconds: Int = 0
 
+    /// The longest event-loop iteration since start, in microseconds (filled in by the glue).
+    public var loopIterationMaxMicroseconds: Int = 0
+    /// The cluster bus, when this server is a node of one (filled in by the glue).
+    public var bus: BusCounters?
+
     /// Creates a set of counters, all zero unless given.
     public init(
         connections: Int = 0, messagesIn: Int = 0, deliveriesOut: Int = 0, bytesIn: Int = 0, bytesOut: Int = 0,
@@ -52,4 +57,22 @@ public struct ChatCounters: Sendable, Equatable {
         self.bytesOut = bytesOut
         self.slowConsumerDrops = slowConsumerDrops
     }
+}
+
+/// What a cluster node's bus did, for ``ChatCommand/stats``: all filled in by the glue.
+public struct BusCounters: Sendable, Equatable {
+    /// 1 while both Redis connections are up, 0 otherwise.
+    public var connected = 0
+    public var published = 0
+    public var received = 0
+    /// Messages and commands dropped: Redis down, over the output cap, duplicates, malformed.
+    public var dropped = 0
+    public var gaps = 0
+    public var duplicates = 0
+    public var reconnects = 0
+    public var subscriptions = 0
+    /// Clients of other nodes known here.
+    public var remoteClients = 0
+
+    public init() {}
 }

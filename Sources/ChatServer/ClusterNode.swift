@@ -65,6 +65,23 @@ final class ClusterNode: ChatObserver {
     }
     private(set) var counters = Counters()
     var ghostCount: Int { ghostNodes.count }
+    /// The bus for `/stats` and the log.
+    var busCounters: BusCounters {
+        var bus = BusCounters()
+        let redis = commands.statistics
+        bus.connected = commands.state == .ready && subscriber.state == .ready ? 1 : 0
+        bus.published = counters.published
+        bus.received = counters.received
+        bus.dropped = redis.droppedNotConnected + redis.droppedOutputLimit + redis.droppedTooManyPending
+            + redis.failedInFlight + counters.duplicates + counters.malformed
+        bus.gaps = counters.gaps
+        bus.duplicates = counters.duplicates
+        bus.reconnects = max(0, redis.connects - 1) + max(0, subscriber.statistics.connects - 1)
+        bus.subscriptions = subscriber.subscribedCount
+        bus.remoteClients = ghostNodes.count
+        return bus
+    }
+
     /// Whether new clients can be registered: their nicks need Redis to confirm them.
     var canRegister: Bool { commands.state == .ready }
 

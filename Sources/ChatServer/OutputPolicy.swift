@@ -20,7 +20,9 @@ extension Server {
     func applyOutputBudget() {
         reactor.outputBudget = options.maxTotalOutbuf > 0 ? OutputBudget(limit: options.maxTotalOutbuf) : nil
         outputHold = OutputHold(reactor.outputBudget)
-        state.refreshCounters = { [unowned reactor] counters in
+        state.refreshCounters = { [unowned reactor, unowned self] counters in
+            counters.loopIterationMaxMicroseconds = reactor.loopStatistics.maxMicroseconds
+            counters.bus = self.cluster?.busCounters
             let output = reactor.outputStatistics
             counters.outputQueuedBytes = output.queuedBytes
             counters.outputQueuedPeakBytes = max(output.peakQueuedBytes, output.queuedBytes)

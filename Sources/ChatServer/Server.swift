@@ -327,6 +327,14 @@ final class Server {
 
     var isShuttingDown: Bool { shuttingDown }
 
+    /// The bus part of the periodic summary line, for a cluster node.
+    private var busSummary: String {
+        guard let bus = cluster?.busCounters else { return "" }
+        return "; bus \(bus.connected == 1 ? "up" : "DOWN"): \(bus.published) published, \(bus.received) received, "
+            + "\(bus.dropped) dropped, \(bus.gaps) gaps, \(bus.reconnects) reconnects, \(bus.subscriptions) channels, "
+            + "\(bus.remoteClients) remote clients"
+    }
+
     private func logSummary() {
         let counters = state.counters
         let messages = counters.messagesIn - lastMessagesIn
@@ -334,7 +342,7 @@ final class Server {
         lastMessagesIn = counters.messagesIn
         lastDeliveriesOut = counters.deliveriesOut
         log(.info, "\(sessionCount) connections, \(state.roomCount) rooms, \(messages / 10) msg/s in, "
-            + "\(deliveries / 10) deliveries/s out, \(outputSummary)")
+            + "\(deliveries / 10) deliveries/s out, \(outputSummary)" + busSummary)
     }
 }
 

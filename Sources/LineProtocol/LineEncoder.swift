@@ -166,7 +166,15 @@ public enum LineEncoder {
             ("output_budget_pauses", counters.outputBudgetPauses),
             ("output_budget_paused_connections", counters.outputBudgetPausedConnections),
             ("output_budget_paused_ms", counters.outputBudgetPausedMilliseconds),
-        ]
+            ("loop_iteration_max_us", counters.loopIterationMaxMicroseconds),
+        ] + (counters.bus.map { bus -> [(name: StaticString, value: Int)] in
+            [
+                ("bus_connected", bus.connected), ("bus_published", bus.published), ("bus_received", bus.received),
+                ("bus_dropped", bus.dropped), ("bus_gaps", bus.gaps), ("bus_duplicates", bus.duplicates),
+                ("bus_reconnects", bus.reconnects), ("bus_subscriptions", bus.subscriptions),
+                ("bus_remote_clients", bus.remoteClients),
+            ]
+        } ?? [])
         for stat in stats {
             buffer.append("STAT ")
             buffer.append(stat.name)

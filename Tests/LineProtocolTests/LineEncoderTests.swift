@@ -102,6 +102,7 @@ import Testing
                 STAT output_budget_pauses 13
                 STAT output_budget_paused_connections 14
                 STAT output_budget_paused_ms 15
+                STAT loop_iteration_max_us 0
                 END stats
 
                 """)
