@@ -14,7 +14,7 @@ extension ChatState {
 
     /// The admitted client holding the nick `raw` (ignoring case), if any.
     public func client(named raw: WireText) -> ClientID? {
-        guard let key = NameKey(validating: raw, .nick), let id = self.nicks.owner(of: key),
+        guard let key = NameKey(validating: raw, .nick), let id = self.nickOwner(key),
             let client = self.client(id), client.isAdmitted
         else { return nil }
         return id
@@ -22,7 +22,7 @@ extension ChatState {
 
     /// The admitted client holding `nick` (ignoring case), if any; allocation-free.
     public func client(named nick: Name) -> ClientID? {
-        guard let id = self.nicks.owner(of: nick.key), let client = self.client(id), client.isAdmitted else {
+        guard let id = self.nickOwner(nick.key), let client = self.client(id), client.isAdmitted else {
             return nil
         }
         return id

@@ -129,7 +129,7 @@ public final class ChatState {
         self.beginDispatch()
         defer { self.endDispatch() }
         if !client.hasNick {
-            client.nick = self.nicks.claimGuestNick(for: id)
+            client.nick = self.nicks.claimGuestNick(for: id) { self.nickKey(of: $0) }
             client.hasNick = true
         }
         client.isAdmitted = true
@@ -235,6 +235,17 @@ public final class ChatState {
 
     // MARK: - Internals shared by the extensions
 
+    /// The client holding the nick with `key` (admitted or not), if any.
+    func nickOwner(_ key: NameKey) -> ClientID? {
+        self.nicks.owner(of: key) { self.nickKey(of: $0) }
+    }
+
+    /// The key of the nick `client` holds: what the registry confirms its lookups with.
+    func nickKey(of id: ClientID) -> NameKey? {
+        guard let client = self.client(id), client.hasNick else { return nil }
+        return client.nick.key
+    }
+
     /// The state of `client`, or `nil` if it is not connected.
     @inline(__always)
     func client(_ client: ClientID) -> Client? {
@@ -276,7 +287,7 @@ public final class ChatState {
         while let room = client.firstRoom {
             self.removeMember(id, client, from: room)
         }
-        if client.hasNick { self.nicks.release(client.nick) }
+        if client.hasNick { self.nicks.release(client.nick, of: id) }
         if client.isAdmitted { self.admitted -= 1 }
         self.identities[id] = nil
         self.awayMessages[id] = nil
