@@ -62,7 +62,7 @@ public final class ChatState {
     /// The reasons given by clients that asked to quit, until they are disconnected.
     var quitReasons: [ClientID: [UInt8]] = [:]
     /// Identities set by front ends that have them; see ``ClientIdentity``.
-    var identities: [ClientID: ClientIdentity] = [:]
+    var identities = IdentityTable()
     /// The away messages of clients that are away.
     var awayMessages: [ClientID: [UInt8]] = [:]
     /// Clients admitted and still connected; kept as a count because IRC's welcome reports it to
@@ -289,7 +289,7 @@ public final class ChatState {
         }
         if client.hasNick { self.nicks.release(client.nick, of: id) }
         if client.isAdmitted { self.admitted -= 1 }
-        self.identities[id] = nil
+        self.identities.remove(id)
         self.awayMessages[id] = nil
         for room in self.invitations.removeValue(forKey: id) ?? [] { room.settings.invited.remove(id) }
         self.clients[id.index] = nil
