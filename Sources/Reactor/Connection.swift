@@ -50,9 +50,9 @@ public final class Connection: Selectable {
 
     // Layout: Swift lays stored properties out in declaration order, and a subclass's first ones
     // go into the tail padding of its superclass (``Selectable`` is 25 bytes, 7 short of a word).
-    // So the seven one-byte fields come first, then the words, the two 32-bit fields where the
-    // output buffer's 36 bytes leave off, and the last words: 120 bytes (malloc's 128-byte
-    // class). At 10,000 idle connections every 8 bytes are 80 KB. What an idle connection does
+    // So the seven one-byte fields come first, then the words, the output buffer (24 bytes: its
+    // positions are 32-bit), the two 32-bit fields, and the last words: 104 bytes (malloc's
+    // 112-byte class). At 10,000 idle connections every 8 bytes are 80 KB. What an idle connection does
     // not need of its own is kept elsewhere: the watermarks, limits and notice in an object shared
     // by all the connections that have the same (`SharedOutputSettings`); by the reactor, the
     // start of a grace period and the place in the soft-limit list (`Reactor.softLimited`,
@@ -116,6 +116,10 @@ public final class Connection: Selectable {
     /// more than this is queued, the output is dropped and the connection closed with
     /// ``CloseReason/outputLimitExceeded``, without waiting for any grace period. Whatever the peer
     /// does, queued output never exceeds four times this. Default 64 MiB.
+    ///
+    /// Whatever this is, a connection never queues more than 4 GiB less 64 KiB (its queue counts
+    /// in 32 bits): a write that would go past it closes it with ``CloseReason/outputLimitExceeded``
+    /// too (only possible with this set above 1 GiB).
     ///
     /// For a limit that tolerates short stalls, see ``softOutboundLimit``.
     public var maxOutboundBytes: Int {
@@ -256,7 +260,13 @@ public final class Connection: Selectable {
     @inline(__always)
     private func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard state == .open || state == .connecting else { return false }
-        if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
+        if !output.hasRoom(for: bytes.count) {
+            // Past 4 GiB queued (only with a hard limit set above 1 GiB): lost like a peer over it.
+            guard output.makeRoom(bytes.count, pool: reactor.pool) else {
+                overflow(.outputLimitExceeded)
+                return false
+            }
+        }
         output.appendAssumingRoom(bytes)
         // The reactor-wide total, O(1): queued = appended - drained.
         reactor.outputAppended &+= bytes.count
