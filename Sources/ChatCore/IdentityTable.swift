@@ -1,5 +1,5 @@
-// IdentityTable: every client's ClientIdentity, packed: one 8-byte slot per client and the bytes
-// of all identities in one shared buffer.
+// IdentityTable: every client's ClientIdentity, packed: one 8-byte slot per client, the bytes
+// of all identities in one shared buffer, and common hosts stored once.
 
 /// The identities front ends registered, by client.
 ///
@@ -7,9 +7,12 @@
 /// bucket of 52 bytes (three `String`s and the key) with the table's slack, 85 bytes per client
 /// at 10,000. Here a client has an 8-byte slot in an array indexed like ChatState's clients
 /// (grown only as far as the highest client that has an identity, so a server of line clients
-/// has none), and its user, host and real name are stored back to back in one byte buffer that
-/// all identities share: 8 bytes plus the text (`~cl1234`, `127.0.0.1` and `chatload 1234` are
-/// 29), with no allocation per client.
+/// has none), and its user and real name are stored back to back in one byte buffer that all
+/// identities share: 8 bytes plus the text (`~cl1234` and `chatload 1234` are 20), with no
+/// allocation per client. Hosts repeat (every client of a proxy or of this machine has the same),
+/// so the first ``sharedHostLimit`` different ones are kept once, in a list the slots point into,
+/// for as long as the table lives (a few KB at most); later new hosts are stored with their
+/// client's text.
 ///
 /// Bytes of identities removed or replaced stay in the buffer as garbage until there is more of
 /// it than of live bytes; the buffer is then rewritten with only the live ones (O(live), on a
@@ -19,46 +22,69 @@ struct IdentityTable {
     private struct Slot {
         var offset: UInt32
         var userCount: UInt8
-        var hostCount: UInt8
+        /// The host's length in ``text`` (below 128), or `0x80 | i` for ``sharedHosts`` `[i]`.
+        var host: UInt8
         var realNameCount: UInt16
 
-        static let none = Slot(offset: .max, userCount: 0, hostCount: 0, realNameCount: 0)
+        static let none = Slot(offset: .max, userCount: 0, host: 0, realNameCount: 0)
 
         var isEmpty: Bool { self.offset == .max }
-        var byteCount: Int { Int(self.userCount) + Int(self.hostCount) + Int(self.realNameCount) }
+        var sharedHost: Int? { self.host & 0x80 != 0 ? Int(self.host & 0x7F) : nil }
+        var hostCount: Int { self.host & 0x80 != 0 ? 0 : Int(self.host) }
+        /// Bytes of ``text`` it uses.
+        var byteCount: Int { Int(self.userCount) + self.hostCount + Int(self.realNameCount) }
     }
 
     private var slots: ContiguousArray<Slot> = []
     private var text: ContiguousArray<UInt8> = []
+    /// Hosts kept once for every identity that has them; never removed, at most ``sharedHostLimit``.
+    private var sharedHosts: [[UInt8]] = []
+    private var sharedHostIndex: [[UInt8]: UInt8] = [:]
     /// Bytes of ``text`` no slot points to any more.
     private var garbage = 0
     /// The number of clients with an identity.
     private(set) var count = 0
 
-    /// The longest user name and host kept, in bytes (longer ones are cut there).
-    static let maxUserOrHost = Int(UInt8.max)
+    /// The longest user name kept, in bytes (longer ones are cut there).
+    static let maxUser = Int(UInt8.max)
+    /// The longest host kept, in bytes (longer ones are cut there; an IPv6 address is at most 45).
+    static let maxHost = 127
+    /// How many different hosts are stored once and shared.
+    static let sharedHostLimit = 128
     /// The longest real name kept, in bytes (longer ones are cut there).
     static let maxRealName = Int(UInt16.max)
 
     /// Records `identity` for `id`, replacing any earlier one. Each part is cut to its limit
-    /// (``maxUserOrHost``, ``maxRealName``), far beyond what IRC allows.
+    /// (``maxUser``, ``maxHost``, ``maxRealName``), beyond what IRC allows.
     mutating func set(_ id: ClientID, _ identity: ClientIdentity) {
         self.remove(id)
         if id.index >= self.slots.count {
             self.slots.append(contentsOf: repeatElement(.none, count: id.index + 1 - self.slots.count))
         }
-        let user = identity.user.utf8.prefix(Self.maxUserOrHost)
-        let host = identity.host.utf8.prefix(Self.maxUserOrHost)
+        let user = identity.user.utf8.prefix(Self.maxUser)
+        let host = Array(identity.host.utf8.prefix(Self.maxHost))
         let realName = identity.realName.utf8.prefix(Self.maxRealName)
-        precondition(self.text.count + user.count + host.count + realName.count < Int(UInt32.max), "identities over 4 GiB")
+        let shared = self.sharedHost(host)
+        let inlineHost = shared == nil ? host.count : 0
+        precondition(self.text.count + user.count + inlineHost + realName.count < Int(UInt32.max), "identities over 4 GiB")
         let slot = Slot(
-            offset: UInt32(self.text.count), userCount: UInt8(user.count), hostCount: UInt8(host.count),
-            realNameCount: UInt16(realName.count))
+            offset: UInt32(self.text.count), userCount: UInt8(user.count),
+            host: shared.map { 0x80 | $0 } ?? UInt8(host.count), realNameCount: UInt16(realName.count))
         self.text.append(contentsOf: user)
-        self.text.append(contentsOf: host)
+        if shared == nil { self.text.append(contentsOf: host) }
         self.text.append(contentsOf: realName)
         self.slots[id.index] = slot
         self.count += 1
+    }
+
+    /// The index of `host` among the shared hosts, made one if there is room.
+    private mutating func sharedHost(_ host: [UInt8]) -> UInt8? {
+        if let index = self.sharedHostIndex[host] { return index }
+        guard self.sharedHosts.count < Self.sharedHostLimit else { return nil }
+        let index = UInt8(self.sharedHosts.count)
+        self.sharedHosts.append(host)
+        self.sharedHostIndex[host] = index
+        return index
     }
 
     /// Forgets the identity of `id`, if it has one.
@@ -68,6 +94,7 @@ struct IdentityTable {
         self.slots[id.index] = .none
         self.count -= 1
         if self.count == 0 {
+            // The shared hosts stay: the next clients most likely come from the same ones.
             self.slots = []
             self.text = []
             self.garbage = 0
@@ -85,13 +112,17 @@ struct IdentityTable {
         return self.text.withUnsafeBytes { text in
             let user = Int(slot.offset)
             let host = user + Int(slot.userCount)
-            let realName = host + Int(slot.hostCount)
+            let realName = host + slot.hostCount
             let end = realName + Int(slot.realNameCount)
-            return body(
-                ClientIdentityBytes(
-                    user: UnsafeRawBufferPointer(rebasing: text[user..<host]),
-                    host: UnsafeRawBufferPointer(rebasing: text[host..<realName]),
-                    realName: UnsafeRawBufferPointer(rebasing: text[realName..<end])))
+            let userBytes = UnsafeRawBufferPointer(rebasing: text[user..<host])
+            let realNameBytes = UnsafeRawBufferPointer(rebasing: text[realName..<end])
+            guard let shared = slot.sharedHost else {
+                let hostBytes = UnsafeRawBufferPointer(rebasing: text[host..<realName])
+                return body(ClientIdentityBytes(user: userBytes, host: hostBytes, realName: realNameBytes))
+            }
+            return self.sharedHosts[shared].withUnsafeBytes {
+                body(ClientIdentityBytes(user: userBytes, host: $0, realName: realNameBytes))
+            }
         }
     }
 

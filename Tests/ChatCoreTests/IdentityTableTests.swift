@@ -7,7 +7,9 @@ import Testing
 
 @Suite struct IdentityTableTests {
     static func identity(_ n: Int) -> ClientIdentity {
-        ClientIdentity(user: "~u\(n)", host: n % 3 == 0 ? "0::1" : "127.0.0.1", realName: "Real Name \(n) é")
+        // 202 different hosts: more than are shared, so some are stored with their client's text.
+        let host = n % 5 == 0 ? "10.0.\(n % 200).1" : n % 3 == 0 ? "0::1" : "127.0.0.1"
+        return ClientIdentity(user: "~u\(n)", host: host, realName: "Real Name \(n) é")
     }
 
     @Test("identities set, replaced and removed at random read back as a dictionary of them does")
@@ -55,7 +57,7 @@ import Testing
         #expect(table.withIdentity(of: ClientID(-1)) { $0 == nil })
     }
 
-    @Test("a user or host over 255 bytes and a real name over 65,535 are cut there; empty parts stay empty")
+    @Test("a user over 255 bytes, a host over 127 and a real name over 65,535 are cut there; empty parts stay empty")
     func limits() {
         var table = IdentityTable()
         let long = ClientIdentity(
@@ -63,10 +65,21 @@ import Testing
             realName: String(repeating: "r", count: 70_000))
         table.set(ClientID(0), long)
         let cut = table[ClientID(0)]
-        #expect(cut?.user.utf8.count == 255 && cut?.host.utf8.count == 255 && cut?.realName.utf8.count == 65_535)
+        #expect(cut?.user.utf8.count == 255 && cut?.host.utf8.count == 127 && cut?.realName.utf8.count == 65_535)
         table.set(ClientID(1), ClientIdentity(user: "", host: "", realName: ""))
         #expect(table[ClientID(1)] == ClientIdentity(user: "", host: "", realName: ""))
         #expect(table.count == 2)
+    }
+
+    @Test("a host many clients share is stored once: their text is only user and real name")
+    func sharedHosts() {
+        var table = IdentityTable()
+        for n in 0..<1_000 {
+            table.set(ClientID(Int32(n)), ClientIdentity(user: "~cl\(n)", host: "127.0.0.1", realName: "x"))
+        }
+        let text = (0..<1_000).reduce(0) { $0 + "~cl\($1)".utf8.count + 1 }
+        #expect(table.textByteCount == text)
+        #expect(table[ClientID(999)] == ClientIdentity(user: "~cl999", host: "127.0.0.1", realName: "x"))
     }
 
     @Test("ChatState forgets a client's identity when it disconnects; the next client on its ID has none")
