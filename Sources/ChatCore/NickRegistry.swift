@@ -23,7 +23,7 @@ struct NickRegistry {
     ///
     /// It only moves forward, so handing out guest nicks is O(1) amortised even when clients have
     /// taken names like `guest7` themselves: each number is tried at most once.
-    private var nextGuest = 1
+    var nextGuest = 1
     private let hash: (NameKey) -> UInt32
 
     /// - Parameter hash: Tests pass one that collides on purpose; the default is seeded per process.
