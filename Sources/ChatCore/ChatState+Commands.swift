@@ -90,7 +90,7 @@ extension ChatState {
             if client.isAdmitted { self.deliver(.renamed(old: old, new: name), to: id, client) }
             return
         }
-        guard self.nicks.rename(id, from: client.hasNick ? old : nil, to: name) else {
+        guard self.nicks.rename(id, from: client.hasNick ? old : nil, to: name, keyOf: { self.nickKey(of: $0) }) else {
             self.deliver(.error(.nickTaken(name)), to: id, client)
             return
         }

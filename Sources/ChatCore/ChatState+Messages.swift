@@ -60,7 +60,7 @@ extension ChatState {
             self.deliver(.error(.missingText(kind, private: true)), to: id, client)
             return
         }
-        guard let recipientID = self.nicks.owner(of: key), let recipient = self.client(recipientID),
+        guard let recipientID = self.nickOwner(key), let recipient = self.client(recipientID),
             recipient.isAdmitted
         else {
             self.deliver(.error(.noSuchNick(raw)), to: id, client)

@@ -4,17 +4,24 @@ extension ChatState {
     /// Records who `client` says it is; see ``ClientIdentity``. Replaces any earlier identity.
     public func setIdentity(_ client: ClientID, _ identity: ClientIdentity) {
         guard self.client(client) != nil else { return }
-        self.identities[client] = identity
+        self.identities.set(client, identity)
     }
 
-    /// The identity a front end registered for `client`, if any.
+    /// The identity a front end registered for `client`, if any (as strings: for listings).
     public func identity(of client: ClientID) -> ClientIdentity? {
         self.identities[client]
     }
 
+    /// Calls `body` with the identity of `client` as bytes, or `nil` if it has none: for renderers,
+    /// which copy the parts into lines without making strings. The bytes are valid only during
+    /// the call, and `body` must not call back into the state.
+    public func withIdentity<Result>(of client: ClientID, _ body: (ClientIdentityBytes?) -> Result) -> Result {
+        self.identities.withIdentity(of: client, body)
+    }
+
     /// The admitted client holding the nick `raw` (ignoring case), if any.
     public func client(named raw: WireText) -> ClientID? {
-        guard let key = NameKey(validating: raw, .nick), let id = self.nicks.owner(of: key),
+        guard let key = NameKey(validating: raw, .nick), let id = self.nickOwner(key),
             let client = self.client(id), client.isAdmitted
         else { return nil }
         return id
@@ -22,7 +29,7 @@ extension ChatState {
 
     /// The admitted client holding `nick` (ignoring case), if any; allocation-free.
     public func client(named nick: Name) -> ClientID? {
-        guard let id = self.nicks.owner(of: nick.key), let client = self.client(id), client.isAdmitted else {
+        guard let id = self.nickOwner(nick.key), let client = self.client(id), client.isAdmitted else {
             return nil
         }
         return id

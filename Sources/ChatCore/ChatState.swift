@@ -65,7 +65,7 @@ public final class ChatState {
     /// The reasons given by clients that asked to quit, until they are disconnected.
     var quitReasons: [ClientID: [UInt8]] = [:]
     /// Identities set by front ends that have them; see ``ClientIdentity``.
-    var identities: [ClientID: ClientIdentity] = [:]
+    var identities = IdentityTable()
     /// The away messages of clients that are away.
     var awayMessages: [ClientID: [UInt8]] = [:]
     /// Clients admitted and still connected; kept as a count because IRC's welcome reports it to
@@ -132,7 +132,7 @@ public final class ChatState {
         self.beginDispatch()
         defer { self.endDispatch() }
         if !client.hasNick {
-            client.nick = self.nicks.claimGuestNick(for: id)
+            client.nick = self.nicks.claimGuestNick(for: id) { self.nickKey(of: $0) }
             client.hasNick = true
         }
         client.isAdmitted = true
@@ -246,6 +246,17 @@ public final class ChatState {
 
     // MARK: - Internals shared by the extensions
 
+    /// The client holding the nick with `key` (admitted or not), if any.
+    func nickOwner(_ key: NameKey) -> ClientID? {
+        self.nicks.owner(of: key) { self.nickKey(of: $0) }
+    }
+
+    /// The key of the nick `client` holds: what the registry confirms its lookups with.
+    func nickKey(of id: ClientID) -> NameKey? {
+        guard let client = self.client(id), client.hasNick else { return nil }
+        return client.nick.key
+    }
+
     /// The state of `client`, or `nil` if it is not connected.
     @inline(__always)
     func client(_ client: ClientID) -> Client? {
@@ -290,9 +301,9 @@ public final class ChatState {
         while let room = client.firstRoom {
             self.removeMember(id, client, from: room)
         }
-        if client.hasNick { self.nicks.release(client.nick) }
+        if client.hasNick { self.nicks.release(client.nick, of: id) }
         if client.isAdmitted { self.admitted -= 1 }
-        self.identities[id] = nil
+        self.identities.remove(id)
         self.awayMessages[id] = nil
         for room in self.invitations.removeValue(forKey: id) ?? [] { room.settings.invited.remove(id) }
         self.clients[id.index] = nil

@@ -53,46 +53,83 @@ public struct IRCCapabilities: OptionSet, Sendable {
 /// ``IRCEventEncoder``. What it knows of other IRC clients (capabilities, user modes) it finds in
 /// the server's ``IRCDirectory``. Pure: no sockets, so tests drive it with a recording output.
 public final class IRCConnection {
-    public let id: ClientID
-    unowned(unsafe) let state: ChatState
-    unowned(unsafe) let output: any IRCOutput
-    /// The server's renderer, shared: it renders this client's echoes and relays too.
-    unowned(unsafe) let encoder: IRCEventEncoder
-    unowned(unsafe) let directory: IRCDirectory
-    let host: String
+    // Layout: one of these lives as long as each IRC client, so its size is per connection (at
+    // 10,000 idle clients every 16 bytes are 160 KB). Swift lays stored properties out in
+    // declaration order: the 4-byte id, the 2-byte capabilities and the flags byte share the first
+    // word after the object header, then the output (a class existential, two words), the
+    // directory, and the two times in 32 bits: 56 bytes, malloc's 64-byte class (it was 144, a
+    // 160-byte chunk). What is reachable from the directory is not stored here: the server's
+    // ChatState and renderer (``IRCDirectory/encoder``), and what registration needs only until
+    // it is over (the host, `USER`, `PASS`, `CAP` negotiation: ``IRCDirectory/Registration``).
 
+    public let id: ClientID
     /// Capabilities the client enabled.
     public private(set) var capabilities: IRCCapabilities = []
-    /// Whether registration is complete.
-    public private(set) var isRegistered = false
-    /// User mode `+i`: left out of `WHO` masks by clients sharing no channel with it.
-    public internal(set) var isInvisible = false
-    /// Set by `QUIT` and by a refused password: later lines are ignored.
-    private(set) var hasQuit = false
-    private var negotiating = false
-    private var user: (name: String, realName: String)?
-    private var passwordOK: Bool
-    /// Wall-clock seconds of registration, and of the client's last message (for idle times).
-    private(set) var signedOnAt: Int64 = 0
-    var lastSpokeAt: Int64 = 0
+    private var flags: UInt8 = 0
+    unowned(unsafe) let output: any IRCOutput
+    unowned(unsafe) let directory: IRCDirectory
+    /// Wall-clock seconds of registration and of the client's last message (for idle times), in
+    /// 32 bits: unsigned seconds since 1970 last until 2106.
+    private var signedOn: UInt32 = 0
+    private var lastSpoke: UInt32 = 0
 
+    private static let registeredFlag: UInt8 = 1
+    private static let invisibleFlag: UInt8 = 2
+    private static let quitFlag: UInt8 = 4
+
+    /// Whether registration is complete.
+    public private(set) var isRegistered: Bool {
+        get { self.flags & Self.registeredFlag != 0 }
+        set { self.set(Self.registeredFlag, newValue) }
+    }
+    /// User mode `+i`: left out of `WHO` masks by clients sharing no channel with it.
+    public internal(set) var isInvisible: Bool {
+        get { self.flags & Self.invisibleFlag != 0 }
+        set { self.set(Self.invisibleFlag, newValue) }
+    }
+    /// Set by `QUIT` and by a refused password: later lines are ignored.
+    private(set) var hasQuit: Bool {
+        get { self.flags & Self.quitFlag != 0 }
+        set { self.set(Self.quitFlag, newValue) }
+    }
+
+    private func set(_ flag: UInt8, _ on: Bool) {
+        if on { self.flags |= flag } else { self.flags &= ~flag }
+    }
+
+    /// Wall-clock seconds of registration.
+    var signedOnAt: Int64 { Int64(self.signedOn) }
+    /// Wall-clock seconds of the client's last message (its registration until it sends one).
+    var lastSpokeAt: Int64 {
+        get { Int64(self.lastSpoke) }
+        set { self.lastSpoke = UInt32(clamping: newValue) }
+    }
+
+    /// The server's renderer, shared: it renders this client's echoes and relays too.
+    var encoder: IRCEventEncoder { self.directory.encoder }
+    var state: ChatState { self.directory.encoder.state }
+
+    /// - Parameters:
+    ///   - state: The server's chat state; it must be `encoder`'s.
+    ///   - encoder: The server's renderer; every connection of one directory has the same.
+    ///   - host: The client's host, shown in its `nick!user@host` once it has registered.
     public init(
         id: ClientID, state: ChatState, output: any IRCOutput, encoder: IRCEventEncoder, directory: IRCDirectory,
         host: String
     ) {
+        precondition(state === encoder.state, "an IRC connection's state is its encoder's")
         self.id = id
-        self.state = state
         self.output = output
-        self.encoder = encoder
         self.directory = directory
-        self.host = host
-        self.passwordOK = encoder.config.password == nil
-        directory.add(self)
+        directory.add(self, encoder: encoder)
+        directory.startRegistration(
+            of: id, IRCDirectory.Registration(host: host, passwordOK: encoder.config.password == nil))
     }
 
     /// The connection is gone: forget it.
     public func closed() {
         self.directory.remove(self.id)
+        self.directory.endRegistration(of: self.id)
     }
 
     var config: IRCServerConfig { self.encoder.config }
@@ -208,13 +245,13 @@ public final class IRCConnection {
         }
         switch sub {
         case "LS":
-            if !self.isRegistered { self.negotiating = true }
+            if !self.isRegistered { self.directory.updateRegistration(of: self.id) { $0.negotiating = true } }
             let list = IRCCapabilities.all.map(\.name).joined(separator: " ")
             self.capReply("LS", list)
         case "LIST":
             self.capReply("LIST", self.capabilities.names)
         case "REQ":
-            if !self.isRegistered { self.negotiating = true }
+            if !self.isRegistered { self.directory.updateRegistration(of: self.id) { $0.negotiating = true } }
             let text = params.count > 1 ? String(decoding: params[1], as: UTF8.self) : ""
             var enable: IRCCapabilities = []
             var disable: IRCCapabilities = []
@@ -236,7 +273,7 @@ public final class IRCConnection {
             if before != after { self.output.setEncoding(after) }
         case "END":
             guard !self.isRegistered else { return }
-            self.negotiating = false
+            self.directory.updateRegistration(of: self.id) { $0.negotiating = false }
             self.completeRegistration()
         default:
             self.numeric(410, [Self.shown(sub, limit: 32), "Invalid CAP command"])
@@ -263,7 +300,8 @@ public final class IRCConnection {
             return self.numeric(461, ["PASS", "Not enough parameters"])
         }
         if let password = self.config.password {
-            self.passwordOK = Array(password.utf8) == Array(given)
+            let ok = Array(password.utf8) == Array(given)
+            self.directory.updateRegistration(of: self.id) { $0.passwordOK = ok }
         }
     }
 
@@ -287,16 +325,20 @@ public final class IRCConnection {
             return self.numeric(461, ["USER", "Not enough parameters"])
         }
         let name = String(decoding: params[0].prefix(16), as: UTF8.self).filter { $0 != "@" && $0 != "!" }
-        self.user = ("~" + (name.isEmpty ? "user" : name), String(decoding: params[3], as: UTF8.self))
+        let user = "~" + (name.isEmpty ? "user" : name)
+        let realName = String(decoding: params[3], as: UTF8.self)
+        self.directory.updateRegistration(of: self.id) { $0.user = (user, realName) }
         self.completeRegistration()
     }
 
     /// Admits the client once it has a nick and a user and is not negotiating capabilities.
     private func completeRegistration() {
-        guard !self.isRegistered, !self.negotiating, let user = self.user, self.state.nick(of: self.id) != nil else {
+        guard !self.isRegistered, let registration = self.directory.registration(of: self.id),
+            !registration.negotiating, let user = registration.user, self.state.nick(of: self.id) != nil
+        else {
             return
         }
-        guard self.passwordOK else {
+        guard registration.passwordOK else {
             self.numeric(464, ["Password incorrect"])
             self.output.write { buffer in
                 IRCEventEncoder.closing("Bad password", into: &buffer)
@@ -306,9 +348,11 @@ public final class IRCConnection {
             return
         }
         self.isRegistered = true
-        self.signedOnAt = self.nowSeconds
-        self.lastSpokeAt = self.signedOnAt
-        self.state.setIdentity(self.id, ClientIdentity(user: user.name, host: self.host, realName: user.realName))
+        self.directory.endRegistration(of: self.id)
+        self.signedOn = UInt32(clamping: self.nowSeconds)
+        self.lastSpoke = self.signedOn
+        self.state.setIdentity(
+            self.id, ClientIdentity(user: user.name, host: registration.host, realName: user.realName))
         self.state.admit(self.id, joiningLobby: false)
         self.lusers()
         self.motd()

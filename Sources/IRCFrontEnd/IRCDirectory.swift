@@ -45,12 +45,42 @@ public final class IRCDirectory {
     private var entries: ContiguousArray<IRCConnection?> = []
     /// The encodings IRC clients are rendered in.
     public let encodings: IRCEncodings
+    /// The server's renderer (and through it its ChatState), learnt from the first connection:
+    /// held here once rather than by every connection.
+    private unowned(unsafe) var boundEncoder: IRCEventEncoder?
+
+    /// What a client has said while registering, until registration ends (admitted, or closed
+    /// before): at most the clients registering at once have one, so a registered connection
+    /// carries none of it.
+    struct Registration {
+        /// The host part of the client's mask, from the glue.
+        var host: String
+        /// `USER`'s user name (with its `~`) and real name.
+        var user: (name: String, realName: String)?
+        /// Between `CAP LS`/`REQ` and `CAP END`: registration waits.
+        var negotiating = false
+        /// No password is required, or `PASS` gave the right one.
+        var passwordOK: Bool
+    }
+
+    private var registrations: [ClientID: Registration] = [:]
 
     public init(encodings: IRCEncodings) {
         self.encodings = encodings
     }
 
-    func add(_ connection: IRCConnection) {
+    /// The server's renderer; set once the first connection was added.
+    var encoder: IRCEventEncoder {
+        guard let encoder = self.boundEncoder else { preconditionFailure("IRCDirectory used before any connection") }
+        return encoder
+    }
+
+    func add(_ connection: IRCConnection, encoder: IRCEventEncoder) {
+        if let bound = self.boundEncoder {
+            precondition(bound === encoder, "one IRCDirectory serves one IRCEventEncoder")
+        } else {
+            self.boundEncoder = encoder
+        }
         let index = connection.id.index
         if index >= self.entries.count {
             self.entries.append(contentsOf: repeatElement(nil, count: index + 1 - self.entries.count))
@@ -62,6 +92,30 @@ public final class IRCDirectory {
         guard id.index < self.entries.count else { return }
         self.entries[id.index] = nil
     }
+
+    func startRegistration(of id: ClientID, _ registration: Registration) {
+        self.registrations[id] = registration
+    }
+
+    func registration(of id: ClientID) -> Registration? {
+        self.registrations[id]
+    }
+
+    func updateRegistration(of id: ClientID, _ change: (inout Registration) -> Void) {
+        guard let index = self.registrations.index(forKey: id) else { return }
+        change(&self.registrations.values[index])
+    }
+
+    /// Registration is over (or the connection is gone); forgets what it needed.
+    func endRegistration(of id: ClientID) {
+        guard self.registrations.removeValue(forKey: id) != nil else { return }
+        // A storm of connections grows the table; once none is registering, give the capacity
+        // back rather than keep it for the next storm.
+        if self.registrations.isEmpty && self.registrations.capacity > 16 { self.registrations = [:] }
+    }
+
+    /// Clients registering now, for tests.
+    var registeringCount: Int { self.registrations.count }
 
     /// The IRC connection of `id`, or `nil` for a client of another front end (or none).
     public subscript(_ id: ClientID) -> IRCConnection? {

@@ -284,11 +284,19 @@ public final class IRCEventEncoder {
         }
         self.prefix.removeAll()
         nick.withBytes { self.prefix.append($0) }
-        let identity = self.state.client(named: owner ?? nick).flatMap { self.state.identity(of: $0) }
         self.prefix.append(byte: UInt8(ascii: "!"))
-        self.prefix.append(string: identity?.user ?? "line")
-        self.prefix.append(byte: UInt8(ascii: "@"))
-        self.prefix.append(string: identity?.host ?? "line")
+        // The identity's bytes straight from ChatState's table: no strings made per line.
+        let found =
+            self.state.client(named: owner ?? nick).map { client in
+                self.state.withIdentity(of: client) { identity in
+                    guard let identity else { return false }
+                    self.prefix.append(identity.user)
+                    self.prefix.append(byte: UInt8(ascii: "@"))
+                    self.prefix.append(identity.host)
+                    return true
+                }
+            } ?? false
+        if !found { self.prefix.append("line@line") }
         line.source(self.prefix.bytes, into: &buffer)
         return line
     }

@@ -31,7 +31,7 @@ extension Connection {
     public var softOutboundLimit: Int? {
         get { soft == .max ? nil : Int(soft) }
         set {
-            soft = newValue.map { Int32(clamping: max(0, $0)) } ?? .max
+            changeSettings { $0.soft = newValue.map { Int32(clamping: max(0, $0)) } ?? .max }
             softLimitChanged()
         }
     }
@@ -41,7 +41,7 @@ extension Connection {
     public var softOutboundGraceMilliseconds: Int {
         get { Int(graceMilliseconds) }
         set {
-            graceMilliseconds = Int32(clamping: max(0, newValue))
+            changeSettings { $0.grace = Int32(clamping: max(0, newValue)) }
             softLimitChanged()
         }
     }
@@ -50,9 +50,12 @@ extension Connection {
     /// limit (``maxOutboundBytes``). `soft` nil turns the soft limit off.
     public func setOutboundLimits(soft: Int?, graceMilliseconds: Int, hard: Int) {
         precondition(soft.map { $0 <= hard } ?? true, "soft output limit above the hard limit")
-        maxOutboundBytes = hard
-        self.graceMilliseconds = Int32(clamping: max(0, graceMilliseconds))
-        softOutboundLimit = soft
+        changeSettings {
+            $0.hard = hard
+            $0.grace = Int32(clamping: max(0, graceMilliseconds))
+            $0.soft = soft.map { Int32(clamping: max(0, $0)) } ?? .max
+        }
+        softLimitChanged()
     }
 
     /// The loop time (``Reactor/now``) since which queued output has been above

@@ -50,12 +50,13 @@ public final class Connection: Selectable {
 
     // Layout: Swift lays stored properties out in declaration order, and a subclass's first ones
     // go into the tail padding of its superclass (``Selectable`` is 25 bytes, 7 short of a word).
-    // So the seven one-byte fields come first, then the words, the five 32-bit fields where the
-    // output buffer's 36 bytes leave off, and the last words: 136 bytes without padding. At
-    // 10,000 idle connections every 8 bytes are 80 KB. What an idle connection does not need is
-    // kept by the reactor: the start of a grace period and the place in the soft-limit list
-    // (`Reactor.softLimited`, `Reactor.Slot`), an outgoing connect's completion
-    // (`Reactor.connectAttempts`).
+    // So the seven one-byte fields come first, then the words, the output buffer (24 bytes: its
+    // positions are 32-bit), the two 32-bit fields, and the last words: 104 bytes (malloc's
+    // 112-byte class). At 10,000 idle connections every 8 bytes are 80 KB. What an idle connection does
+    // not need of its own is kept elsewhere: the watermarks, limits and notice in an object shared
+    // by all the connections that have the same (`SharedOutputSettings`); by the reactor, the
+    // start of a grace period and the place in the soft-limit list (`Reactor.softLimited`,
+    // `Reactor.Slot`) and an outgoing connect's completion (`Reactor.connectAttempts`).
 
     // Unchecked exclusivity on the fields every write touches: the loop is single-threaded and no
     // method hands out inout access to them across a callback, and the dynamic checks were 5% of
@@ -84,26 +85,31 @@ public final class Connection: Selectable {
     public var handler: (any ConnectionHandler)?
     @exclusivity(unchecked) var output = OutputBuffer()
 
-    // Watermarks are stored in 32 bits (a connection is 16 bytes smaller; at 10,000 idle
-    // connections that is memory) and clamped to 2 GiB.
-    @exclusivity(unchecked) private var low: Int32 = 32 * 1024
-    @exclusivity(unchecked) private var high: Int32 = 64 * 1024
-    /// ``softOutboundLimit``, 32-bit like the watermarks; `Int32.max` means none.
-    @exclusivity(unchecked) var soft: Int32 = .max
-    /// ``softOutboundGraceMilliseconds``.
-    var graceMilliseconds: Int32 = 10_000
+    /// Queued bytes above which a write looks at the limits and the high watermark: the smallest
+    /// of them, copied from ``settings`` so that a write compares with one number it has at hand.
+    @exclusivity(unchecked) private(set) var checkAbove: Int32
     /// The loop-clock epoch (`now >> 10`) at which ``producedOutput`` was last decayed.
     var producedEpoch: UInt32 = 0
+    /// The watermarks, the limits and the notice: one immutable object, shared with the other
+    /// connections whose settings are the same (in a server, nearly all of them), so none of it is
+    /// stored per connection. Changed only through ``changeSettings(_:)``.
+    @exclusivity(unchecked) private(set) var settings: SharedOutputSettings
+    /// Bytes this connection's callbacks queued, halved every 1,024 ms of loop time.
+    var producedOutput = 0
 
     /// Queued bytes at or below which a non-writable connection becomes writable again.
+    ///
+    /// Stored in 32 bits and clamped to 2 GiB, like ``highWatermark``. Default 32 KiB.
     public var lowWatermark: Int {
-        get { Int(low) }
-        set { low = Int32(clamping: newValue) }
+        get { Int(settings.values.low) }
+        set { changeSettings { $0.low = Int32(clamping: newValue) } }
     }
     /// Queued bytes above which the connection becomes non-writable.
+    ///
+    /// Stored in 32 bits and clamped to 2 GiB. Default 64 KiB.
     public var highWatermark: Int {
-        get { Int(high) }
-        set { high = Int32(clamping: newValue) }
+        get { Int(settings.values.high) }
+        set { changeSettings { $0.high = Int32(clamping: newValue) } }
     }
     /// The hard output limit: queued bytes above which a peer that is not keeping up is
     /// considered lost at once. When the kernel has refused output (its socket buffer is full) and
@@ -111,15 +117,38 @@ public final class Connection: Selectable {
     /// ``CloseReason/outputLimitExceeded``, without waiting for any grace period. Whatever the peer
     /// does, queued output never exceeds four times this. Default 64 MiB.
     ///
+    /// Whatever this is, a connection never queues more than 4 GiB less 64 KiB (its queue counts
+    /// in 32 bits): a write that would go past it closes it with ``CloseReason/outputLimitExceeded``
+    /// too (only possible with this set above 1 GiB).
+    ///
     /// For a limit that tolerates short stalls, see ``softOutboundLimit``.
-    @exclusivity(unchecked) public var maxOutboundBytes = 64 * 1024 * 1024
+    public var maxOutboundBytes: Int {
+        get { settings.values.hard }
+        set { changeSettings { $0.hard = newValue } }
+    }
     /// Written once, best effort, straight to the socket when the connection is dropped for its
     /// output (``maxOutboundBytes`` exceeded, or ``softOutboundLimit`` exceeded for the whole grace
     /// period), after a `\n` if the last byte sent did not end a line, so the peer can learn why.
-    public var overflowNotice: [UInt8]?
+    public var overflowNotice: [UInt8]? {
+        get { settings.values.notice }
+        set { changeSettings { $0.notice = newValue } }
+    }
 
-    /// Bytes this connection's callbacks queued, halved every 1,024 ms of loop time.
-    var producedOutput = 0
+    /// ``softOutboundLimit`` in 32 bits; `Int32.max` means none.
+    var soft: Int32 { settings.values.soft }
+    /// ``softOutboundGraceMilliseconds``.
+    var graceMilliseconds: Int32 { settings.values.grace }
+
+    /// Applies `change` to this connection's settings: it then shares the object for the new ones
+    /// (made if there is none). On accept and on configuration, never per message; it does not
+    /// touch the reactor.
+    func changeSettings(_ change: (inout OutputSettings) -> Void) {
+        var values = settings.values
+        change(&values)
+        guard values != settings.values else { return }
+        settings = SharedOutputSettings.shared(values)
+        checkAbove = settings.checkAbove
+    }
 
     private var readPaused: Bool {
         get { flags.contains(.readPaused) }
@@ -147,6 +176,8 @@ public final class Connection: Selectable {
     init(reactor: Reactor, fd: Int32, state: State) {
         self.reactor = reactor
         self.state = state
+        settings = SharedOutputSettings.standard
+        checkAbove = settings.checkAbove
         super.init(fd: fd)
     }
 
@@ -181,8 +212,10 @@ public final class Connection: Selectable {
     /// Sets both watermarks; `low` must not exceed `high`.
     public func setWatermarks(low: Int, high: Int) {
         precondition(low <= high, "low watermark above high watermark")
-        lowWatermark = low
-        highWatermark = high
+        changeSettings {
+            $0.low = Int32(clamping: low)
+            $0.high = Int32(clamping: high)
+        }
     }
 
     /// The peer's address (a system call; not cached).
@@ -227,7 +260,13 @@ public final class Connection: Selectable {
     @inline(__always)
     private func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard state == .open || state == .connecting else { return false }
-        if !output.hasRoom(for: bytes.count) { output.makeRoom(bytes.count, pool: reactor.pool) }
+        if !output.hasRoom(for: bytes.count) {
+            // Past 4 GiB queued (only with a hard limit set above 1 GiB): lost like a peer over it.
+            guard output.makeRoom(bytes.count, pool: reactor.pool) else {
+                overflow(.outputLimitExceeded)
+                return false
+            }
+        }
         output.appendAssumingRoom(bytes)
         // The reactor-wide total, O(1): queued = appended - drained.
         reactor.outputAppended &+= bytes.count
@@ -237,9 +276,10 @@ public final class Connection: Selectable {
     @inline(__always)
     private func checkLimits() {
         let pending = output.count
-        // Against the smallest of the limits, so a cap set below the high watermark is honoured
-        // too (comparing with highWatermark alone let output grow past such a cap).
-        if pending > min(min(highWatermark, maxOutboundBytes), Int(soft)) {
+        // Against the smallest of the limits and the high watermark (`checkAbove`), so a cap set
+        // below the high watermark is honoured too (comparing with highWatermark alone let output
+        // grow past such a cap).
+        if pending > Int(checkAbove) {
             if pending > maxOutboundBytes && (peerBehind || pending / 4 > maxOutboundBytes) {
                 overflow(.outputLimitExceeded)
                 return
@@ -297,7 +337,8 @@ public final class Connection: Selectable {
                 close(reason: Posix.isReset(error) ? .reset : .error(error))
                 return
             }
-            if peerBehind && output.count > maxOutboundBytes {
+            // `checkAbove` is at most the hard limit: only a queue above it looks at the settings.
+            if peerBehind && output.count > Int(checkAbove) && output.count > maxOutboundBytes {
                 overflow(.outputLimitExceeded)
                 return
             }

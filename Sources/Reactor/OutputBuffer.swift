@@ -9,25 +9,33 @@
 /// of chat size a memcpy is cheaper than retaining and releasing a shared chunk per recipient and
 /// lets the flush use `write` rather than `writev` (measured: see docs/BENCHMARKS.md).
 struct OutputBuffer {
+    // Positions and the capacity are 32-bit: the buffer is part of every connection, and 16 bytes
+    // less took `Connection` from 120 bytes to 104 (malloc's 112-byte class instead of 128). A
+    // region therefore holds at most ``maxCapacity`` bytes; ``makeRoom(_:pool:)`` refuses more.
     private(set) var base: UnsafeMutableRawPointer?
-    private(set) var capacity = 0
-    private var head = 0
-    private var tail = 0
+    private var capacity32: UInt32 = 0
+    private var head: UInt32 = 0
+    private var tail: UInt32 = 0
     /// How many bytes the last region held at its fullest: the next region starts at a size class
     /// that fits it, so a busy connection does not regrow from the smallest class every iteration.
     private var lastPeak: Int32 = 0
 
-    @inline(__always) var count: Int { tail - head }
+    /// The largest region: 4 GiB less 64 KiB, the largest multiple of the pool's biggest class
+    /// that 32 bits count.
+    static let maxCapacity = Int(UInt32.max) + 1 - BufferPool.classSizes[BufferPool.classSizes.count - 1]
+
+    @inline(__always) var capacity: Int { Int(capacity32) }
+    @inline(__always) var count: Int { Int(tail &- head) }
     @inline(__always) var isEmpty: Bool { tail == head }
 
     /// The unwritten bytes.
     @inline(__always) var readable: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0 + head) }, count: tail - head)
+        UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0 + Int(head)) }, count: count)
     }
 
     /// True when `n` more bytes fit without ``makeRoom(_:pool:)``.
     @inline(__always)
-    func hasRoom(for n: Int) -> Bool { capacity - tail >= n }
+    func hasRoom(for n: Int) -> Bool { Int(capacity32 &- tail) >= n }
 
     /// Appends `bytes`; the caller made room first. Split from ``makeRoom(_:pool:)`` so the hot
     /// path does not even load the pool reference (a retain/release pair per message).
@@ -35,37 +43,42 @@ struct OutputBuffer {
     mutating func appendAssumingRoom(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         guard n > 0 else { return }
-        (base! + tail).copyMemory(from: bytes.baseAddress!, byteCount: n)
-        tail += n
+        (base! + Int(tail)).copyMemory(from: bytes.baseAddress!, byteCount: n)
+        tail &+= UInt32(truncatingIfNeeded: n)
     }
 
-    /// Compacts or grows so `n` more bytes fit after `tail`.
-    mutating func makeRoom(_ n: Int, pool: BufferPool) {
+    /// Compacts or grows so `n` more bytes fit after `tail`; false, changing nothing, if the
+    /// region would then be over ``maxCapacity``.
+    mutating func makeRoom(_ n: Int, pool: BufferPool) -> Bool {
+        let live = count
+        guard n <= Self.maxCapacity - live else { return false }
         guard let current = base else {
-            (base, capacity) = pool.take(atLeast: max(n, Int(lastPeak)))
+            let (region, size) = pool.take(atLeast: max(n, Int(lastPeak)))
+            base = region
+            capacity32 = UInt32(size)
             head = 0
             tail = 0
-            return
+            return true
         }
-        let live = tail - head
-        if live + n <= capacity && head >= capacity / 2 {
+        if live + n <= capacity && Int(head) >= capacity / 2 {
             // Compacting is cheap when most of the region was already written out.
-            current.copyMemory(from: current + head, byteCount: live)
+            current.copyMemory(from: current + Int(head), byteCount: live)
         } else {
-            let (grown, newCapacity) = pool.take(atLeast: max(capacity * 2, live + n))
-            grown.copyMemory(from: current + head, byteCount: live)
+            let (grown, newCapacity) = pool.take(atLeast: min(max(capacity * 2, live + n), Self.maxCapacity))
+            grown.copyMemory(from: current + Int(head), byteCount: live)
             pool.give(current, capacity: capacity)
             base = grown
-            capacity = newCapacity
+            capacity32 = UInt32(newCapacity)
         }
         head = 0
-        tail = live
+        tail = UInt32(live)
+        return true
     }
 
     /// Marks `n` bytes written; hands the storage back when nothing is left.
     @inline(__always)
     mutating func consume(_ n: Int, pool: BufferPool) {
-        head += n
+        head &+= UInt32(truncatingIfNeeded: n)
         if head == tail { release(pool: pool) }
     }
 
@@ -73,7 +86,7 @@ struct OutputBuffer {
     mutating func deallocate() {
         if let base { BufferPool.free(base, capacity: capacity) }
         base = nil
-        capacity = 0
+        capacity32 = 0
         head = 0
         tail = 0
     }
@@ -84,7 +97,7 @@ struct OutputBuffer {
             lastPeak = Int32(clamping: tail)
         }
         base = nil
-        capacity = 0
+        capacity32 = 0
         head = 0
         tail = 0
     }

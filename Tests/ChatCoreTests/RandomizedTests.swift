@@ -527,7 +527,7 @@ final class Simulation {
             connections += 1
             if client.hasNick {
                 problems.check(keys.insert(client.nick.key).inserted, "nick \(client.nick.string) held twice")
-                problems.check(state.nicks.owner(of: client.nick.key) == id, "registry owner of \(client.nick.string)")
+                problems.check(state.nickOwner(client.nick.key) == id, "registry owner of \(client.nick.string)")
             }
             problems.check(client.isAdmitted || client.roomCount == 0, "pending \(id) is in a room")
             let rooms = client.rooms

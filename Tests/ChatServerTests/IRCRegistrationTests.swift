@@ -230,6 +230,43 @@ extension EndToEnd {
             try client.expectNothingQueued()
         }
 
+        @Test(
+            "clients that leave halfway through registration leave nothing behind: the next registers with only what it sent",
+            .timeLimit(.minutes(1)))
+        func abandonedRegistration() throws {
+            let server = try IRCTestServer.start()
+            defer { server.stop() }
+            let watcher = try server.connectLine()
+            // Each says USER and starts CAP negotiation, then goes: if the server kept either for
+            // the next client on the same slot, that client would register on NICK alone, or never.
+            for _ in 0..<3 {
+                let ghost = try server.connect()
+                try ghost.send(lines: ["CAP LS 302", "USER ghost 0 * :Ghost Writer"])
+                try ghost.sync()
+                ghost.close()
+            }
+            let deadline = Deadline(.seconds(10))
+            while try watcher.stats()["connections"] != 1 && !deadline.hasPassed {}
+            #expect(try watcher.stats()["connections"] == 1, "the ghosts are still connected")
+
+            let client = try server.connect()
+            try client.send("NICK bob")
+            try client.expectNothingQueued()
+            let before = Int(Date().timeIntervalSince1970)
+            try client.send("USER bob 0 * :Bob Builder")
+            let welcome = try client.expect(numeric: 1, ["bob"])
+            #expect(welcome.text.hasSuffix(" bob!~bob@localhost"), "\(welcome)")
+            try client.expect(numeric: 422, ["bob"])
+            try client.send("WHOIS bob")
+            let lines = try client.collect(through: { $0.code == 318 }, "318")
+            let after = Int(Date().timeIntervalSince1970)
+            #expect(lines.first?.params == ["bob", "bob", "~bob", "localhost", "*", "Bob Builder"], "\(lines.map(\.raw))")
+            // 317 <me> <nick> <idle> <signon>: the sign-on time is the wall clock's, in seconds.
+            let idle = try #require(lines.first { $0.code == 317 }, "\(lines.map(\.raw))")
+            let signon = try #require(idle.params.count > 3 ? Int(idle.params[3]) : nil, "\(idle)")
+            #expect((before...after).contains(signon), "signed on at \(signon), not in \(before)...\(after)")
+        }
+
         @Test("PASS with the right --irc-password registers", .timeLimit(.minutes(1)))
         func rightPassword() throws {
             let server = try IRCTestServer.start(["--irc-password", "sekret"])

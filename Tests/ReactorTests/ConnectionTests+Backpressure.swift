@@ -165,3 +165,33 @@ extension ConnectionTests {
         #expect(collector.closes == [.peerClosed])
     }
 }
+
+@Suite struct OutputBufferTests {
+    @Test("a region grows, compacts and is given back; more than 4 GiB less 64 KiB is refused without allocating")
+    func growthAndTheLimit() {
+        let pool = BufferPool()
+        var buffer = OutputBuffer()
+        let line = [UInt8](repeating: 65, count: 200)
+        for _ in 0..<100 {
+            if !buffer.hasRoom(for: line.count) {
+                let grown = buffer.makeRoom(line.count, pool: pool)
+                #expect(grown)
+            }
+            line.withUnsafeBytes { buffer.appendAssumingRoom($0) }
+        }
+        #expect(buffer.count == 20_000 && buffer.capacity >= 20_000)
+        buffer.consume(19_900, pool: pool)
+        #expect(buffer.count == 100 && Array(buffer.readable) == [UInt8](repeating: 65, count: 100))
+        // The queue cannot be counted past the limit: refused, and the buffer is as it was.
+        let capacity = buffer.capacity
+        let refused = !buffer.makeRoom(OutputBuffer.maxCapacity - 99, pool: pool)
+        #expect(refused)
+        #expect(buffer.count == 100 && buffer.capacity == capacity)
+        let room = buffer.makeRoom(1_000, pool: pool)
+        #expect(room)
+        buffer.consume(100, pool: pool)
+        #expect(buffer.isEmpty && buffer.base == nil)
+        #expect(OutputBuffer.maxCapacity == (1 << 32) - (64 << 10))
+        #expect(MemoryLayout<OutputBuffer>.size == 24)
+    }
+}

@@ -219,4 +219,45 @@ extension ConnectionTests {
         #expect(collector.closes == [.slowConsumerTimedOut])
         #expect(reactor.outputStatistics.slowConsumerTimeouts == 1)
     }
+
+    @Test(
+        "connections with the same output settings share one object, and changing one's leaves the other's alone",
+        .timeLimit(.minutes(1)))
+    func sharedOutputSettings() throws {
+        let reactor = try Reactor()
+        let (first, second) = try reactor.connectedPair()
+        first.handler = Collector()
+        second.handler = Collector()
+        #expect(first.settings === second.settings)
+        #expect(first.settings === SharedOutputSettings.standard)
+
+        // A notice nobody else in the process uses, so no other test's settings are found.
+        let notice = Array("ERR shared-settings-test \(reactor.now)\n".utf8)
+        for connection in [first, second] {
+            connection.setOutboundLimits(soft: 100_000, graceMilliseconds: 1_234, hard: 200_000)
+            connection.overflowNotice = notice
+        }
+        #expect(first.settings === second.settings)
+        #expect(first.settings !== SharedOutputSettings.standard)
+
+        first.setWatermarks(low: 1_000, high: 2_000)
+        #expect(first.settings !== second.settings)
+        #expect((first.lowWatermark, first.highWatermark) == (1_000, 2_000))
+        #expect((second.lowWatermark, second.highWatermark) == (32 * 1024, 64 * 1024))
+        for connection in [first, second] {
+            #expect(connection.softOutboundLimit == 100_000)
+            #expect(connection.softOutboundGraceMilliseconds == 1_234)
+            #expect(connection.maxOutboundBytes == 200_000)
+            #expect(connection.overflowNotice == notice)
+        }
+        // The smallest of the high watermark and the limits is what a write compares with.
+        #expect(first.checkAbove == 2_000)
+        #expect(second.checkAbove == 64 * 1024)
+
+        // Back to the same values: the same object again.
+        first.setWatermarks(low: 32 * 1024, high: 64 * 1024)
+        #expect(first.settings === second.settings)
+        first.close()
+        second.close()
+    }
 }

@@ -250,4 +250,33 @@ struct FramingCase: Sendable, CustomTestStringConvertible {
         #expect(framer.bufferedByteCount == 0)
         #expect(!framer.isDiscarding)
     }
+
+    @Test("a framer is one word, and keeps its limit while a line is unfinished and after one was discarded")
+    func oneWord() {
+        #expect(MemoryLayout<LineFramer>.size == 8)
+        var framer = LineFramer(maxLineLength: 10)
+        var frames: [String] = []
+        func feed(_ text: String) {
+            Array(text.utf8).withUnsafeBytes { bytes in
+                framer.process(bytes) { frame in
+                    switch frame {
+                    case .line(let line): frames.append(String(decoding: line, as: UTF8.self))
+                    case .overlong: frames.append("<overlong>")
+                    }
+                }
+            }
+        }
+        feed("abc")
+        #expect(framer.maxLineLength == 10 && framer.bufferedByteCount == 3)
+        feed("defghij")
+        #expect(framer.maxLineLength == 10 && framer.bufferedByteCount == 10)
+        feed("k")  // 11 bytes: one more could still be a CR
+        feed("l")  // 12: over
+        #expect(framer.isDiscarding && framer.bufferedByteCount == 0 && framer.maxLineLength == 10)
+        feed("mn\n0123456789\r\n")
+        feed("01234")
+        feed("56789\r\n")
+        #expect(frames == ["<overlong>", "0123456789", "0123456789"])
+        #expect(!framer.isDiscarding && framer.bufferedByteCount == 0 && framer.maxLineLength == 10)
+    }
 }
