@@ -52,6 +52,29 @@ extension EndToEnd {
             #expect(health.status == 200 && health.body == "ok\n", "\(health.head)\(health.body)")
         }
 
+        @Test("/healthz turns 503 once SIGTERM arrived, while the server is still finishing", .timeLimit(.minutes(1)))
+        func healthDuringShutdown() throws {
+            let server = try IRCTestServer.start(web: true)
+            defer { server.stop() }
+            let port = try #require(server.httpPort)
+            // A keep-alive connection opened before the signal (the listener closes at once), and a
+            // WebSocket client that never answers the close frame, so the server lingers.
+            let probe = try TestClient(connectingTo: .ipv4(port))
+            let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+            try probe.send(request)
+            let first = try probe.readLine()
+            #expect(first.hasPrefix("HTTP/1.1 200 "), "\(first)")
+            while try probe.readLine() != "ok" {}
+            let transport = try WebSocketTransport(port: port, subprotocols: ["text.ircv3.net"])
+            try IRCClient(transport: transport).register(nick: "lingers")
+            server.process.signal(SIGTERM)
+            #expect(transport.client.next().hasPrefix("text ERROR "), "the session hears the shutdown first")
+            try probe.send(request)
+            let second = try probe.readLine()
+            #expect(second.hasPrefix("HTTP/1.1 503 "), "\(second)")
+            #expect(server.process.waitForExit(timeout: .seconds(10)) == .exited(0))
+        }
+
         @Test("/metrics is Prometheus text with HELP and TYPE, and counts what happened", .timeLimit(.minutes(1)))
         func metrics() throws {
             let server = try IRCTestServer.start(["--max-line", "100"], web: true)
