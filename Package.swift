@@ -90,6 +90,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
     ]
     let fuzzTargets: [(name: String, path: String, dependencies: [Target.Dependency])] = [
         ("FuzzLineFramer", "Fuzz/LineFramer", ["Reactor"]),
+        ("FuzzLineParser", "Fuzz/LineParser", ["LineProtocol", "ChatCore", "Codec", "Reactor"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
