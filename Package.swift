@@ -91,6 +91,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, path: String, dependencies: [Target.Dependency])] = [
         ("FuzzLineFramer", "Fuzz/LineFramer", ["Reactor"]),
         ("FuzzLineParser", "Fuzz/LineParser", ["LineProtocol", "ChatCore", "Codec", "Reactor"]),
+        ("FuzzIRCParser", "Fuzz/IRCParser", ["IRCProtocol", "Codec"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
