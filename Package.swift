@@ -92,6 +92,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzLineFramer", "Fuzz/LineFramer", ["Reactor"]),
         ("FuzzLineParser", "Fuzz/LineParser", ["LineProtocol", "ChatCore", "Codec", "Reactor"]),
         ("FuzzIRCParser", "Fuzz/IRCParser", ["IRCProtocol", "Codec"]),
+        ("FuzzHTTPHead", "Fuzz/HTTPHead", ["WebSocket", "Codec"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
