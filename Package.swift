@@ -93,6 +93,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzLineParser", "Fuzz/LineParser", ["LineProtocol", "ChatCore", "Codec", "Reactor"]),
         ("FuzzIRCParser", "Fuzz/IRCParser", ["IRCProtocol", "Codec"]),
         ("FuzzHTTPHead", "Fuzz/HTTPHead", ["WebSocket", "Codec"]),
+        ("FuzzWebSocketFrames", "Fuzz/WebSocketFrames", ["WebSocket", "Codec"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
