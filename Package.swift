@@ -94,6 +94,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzIRCParser", "Fuzz/IRCParser", ["IRCProtocol", "Codec"]),
         ("FuzzHTTPHead", "Fuzz/HTTPHead", ["WebSocket", "Codec"]),
         ("FuzzWebSocketFrames", "Fuzz/WebSocketFrames", ["WebSocket", "Codec"]),
+        ("FuzzChatState", "Fuzz/ChatState", ["ChatCore", "LineProtocol", "IRCFrontEnd", "IRCProtocol", "Codec"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
