@@ -8,8 +8,13 @@ ARGS       ?=
 TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
+# make fuzz: seconds per target, which targets (default every Fuzz/<Name>/main.swift), and a cap on
+# executions per target (-1: none).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_RUNS    ?= -1
 
-.PHONY: build release run test test-clients test-asan irctest autobahn bench bench-irc bench-baseline clean
+.PHONY: build release run test test-clients test-asan fuzz irctest autobahn bench bench-irc bench-baseline clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -41,6 +46,13 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
 		--scratch-path .build-asan --no-parallel $(TEST_ARGS)
 
+# The libFuzzer targets (Fuzz/: the line framer, the line, IRC and HTTP parsers, the WebSocket frame
+# decoder, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
+# and run one at a time, under nice, for FUZZ_SECONDS each. A crash or a broken invariant fails and
+# leaves the input in .build-fuzz/crashes/<target>/. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=FuzzIRCParser
+fuzz:
+	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' SWIFT='$(SWIFT)' bash Fuzz/run.sh $(FUZZ_TARGETS)
+
 # The irctest conformance suite (IRCTEST=path, default ../shared/irctest) against a release build,
 # through irctest's external-server controller: the selection and why anything is left out are in
 # docs/IRC.md. A failure, or fewer passes than the floor in .ci/irctest.sh, fails. About 15 s.
@@ -70,4 +82,4 @@ bench-baseline: release
 	BASELINE='$(BASELINE)' BASELINE_ONLY=1 bash Benchmarks/bench.sh
 
 clean:
-	rm -rf .build .build-asan .build-baseline
+	rm -rf .build .build-asan .build-baseline .build-fuzz
