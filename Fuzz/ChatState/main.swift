@@ -196,7 +196,8 @@ final class Harness: ChatSink {
             if let nick = state.nickName(of: id) {
                 require(keys.insert(nick.key).inserted, "nick \(nick.string) held twice")
                 require(lowered.insert(nick.string.lowercased()).inserted, "nick \(nick.string) held twice")
-                require(state.client(named: nick) == id, "\(nick.string) does not lead back to \(id)")
+                // Lookups by nick find admitted clients only; a pending one's nick is still reserved.
+                require(state.client(named: nick) == (state.isAdmitted(id) ? id : nil), "\(nick.string) lookup")
             }
             require(Set(rooms.map { $0.lowercased() }).count == rooms.count, "\(id) is in a room twice: \(rooms)")
             for room in state.roomNames(of: id) {
@@ -257,7 +258,11 @@ final class Output: IRCOutput {
 
 let nicks = ["alice", "Alice", "bob", "BOB", "carol", "guest1", "x", "a[b]", "A{B}", "9bad", "", "n-_^`|{}[]\\"]
 let rooms = ["lobby", "den", "Den", "attic", "LOBBY", "bad room", "r", ""]
-let texts = ["hi", "", "  spaced  ", "\u{1}ACTION waves\u{1}", "é\r", ":colon", "x y z"]
+let texts = [
+    "hi", "", "  spaced  ", "\u{1}ACTION waves\u{1}", "é\r", ":colon", "x y z",
+    // Longer than an IRC line: cut to 510 bytes on a character boundary when relayed.
+    String(repeating: "é", count: 300), String(repeating: "ab ", count: 200) + "\u{1F600}",
+]
 
 func pick(_ pool: [String], _ reader: inout FuzzReader) -> String { pool[reader.below(pool.count)] }
 
@@ -288,13 +293,16 @@ func ircCommand(_ reader: inout FuzzReader) -> String {
     let channel = "#" + pick(rooms, &reader)
     let text = pick(texts, &reader)
     let modes = ["+o", "-o", "+v", "+b", "-b", "+k", "-k", "+i", "-i", "+l", "-l", "+m", "+n", "-t", "+ov", "+kl"]
-    switch reader.below(26) {
+    switch reader.below(32) {
     case 0: return "NICK \(nick)"
     case 1: return "USER u\(reader.below(3)) 0 * :Real Name"
     case 2: return "CAP LS 302"
-    case 3: return "CAP REQ :" + ["message-tags", "server-time", "echo-message", "away-notify", "multi-prefix",
-        "userhost-in-names", "cap-notify", "-message-tags", "-server-time", "bogus"].shuffled(using: &reader).prefix(3)
-        .joined(separator: " ")
+    case 3:
+        let caps = [
+            "message-tags", "server-time", "echo-message", "away-notify", "multi-prefix", "userhost-in-names",
+            "cap-notify", "-message-tags", "-server-time", "bogus",
+        ]
+        return "CAP REQ :" + (0..<(1 + reader.below(3))).map { _ in pick(caps, &reader) }.joined(separator: " ")
     case 4: return "CAP END"
     case 5: return "JOIN \(channel)" + (reader.byte() & 1 == 0 ? ",#\(pick(rooms, &reader))" : " key")
     case 6: return "PART \(channel) :\(text)"
@@ -316,15 +324,35 @@ func ircCommand(_ reader: inout FuzzReader) -> String {
     case 22: return "@+x=\(nick.filter { $0 != " " }) PRIVMSG \(channel) :\(text)"
     case 23: return "MODE \(nick) \(["+i", "-i", "+w"][reader.below(3)])"
     case 24: return ["MOTD", "LUSERS", "VERSION", "INFO", "TIME", "ISON \(nick)", "USERHOST \(nick)"][reader.below(7)]
-    default: return "PASS \(text)"
+    case 25: return "PASS \(text)"
+    case 26:
+        // A client tag section near the 4094 bytes a client may send: relayed beside the server's own tags.
+        let value = String(repeating: "v\\s", count: reader.below(1100))
+        return "@+a=\(value);+draft/b=\(reader.below(10)) PRIVMSG \(channel) :\(text)"
+    default: return tokenSoup(&reader)
     }
 }
 
-/// Lets `shuffled(using:)` draw from the input.
-extension FuzzReader: RandomNumberGenerator {
-    public mutating func next() -> UInt64 {
-        UInt64(self.uint16()) | UInt64(self.uint16()) << 16 | UInt64(self.uint16()) << 32 | UInt64(self.uint16()) << 48
+/// Words that mean something somewhere in IRC: lists, masks, mode letters, numbers too big for a limit.
+let tokens = [
+    ":", "::", "*", "#", "#den", "#Den,#attic,", "#lobby", ",", "+", "-", "+o", "+ob-v", "+l", "+k", "+b", "b", "+lk",
+    "-l", "+imnt", "-kl", "0", "-1", "99999999999999999999", "4294967296", "alice", "BOB", "a*", "*!*@*", "alice!*@*",
+    "é", "\u{1}", "x\ty", "guest1", "&x", "+v", "-o", "o", "#bad room",
+]
+let commandWords = [
+    "JOIN", "PART", "MODE", "KICK", "INVITE", "TOPIC", "NAMES", "WHO", "WHOIS", "LIST", "PRIVMSG", "NOTICE",
+    "TAGMSG", "AWAY", "ISON", "USERHOST", "NICK", "USER", "CAP", "PING", "PONG", "PASS", "QUIT", "LUSERS",
+]
+
+/// A command word and parameters drawn from `tokens`, the last one trailing now and then.
+func tokenSoup(_ reader: inout FuzzReader) -> String {
+    var line = pick(commandWords, &reader)
+    let count = reader.below(6)
+    for index in 0..<count {
+        let token = pick(tokens, &reader)
+        line += index == count - 1 && reader.byte() & 1 == 0 ? " :" + token + " " + pick(tokens, &reader) : " " + token
     }
+    return line
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -338,7 +366,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         let slot = Int(op >> 5) % Harness.slots
         switch op & 0x1F {
         case 0..<3:
-            harness.connect(slot, irc: op & 0x10 != 0)
+            harness.connect(slot, irc: op & 1 == 1)  // 1: IRC; 0 and 2: line
         case 3..<10:
             var line = harness.fronts[slot] == nil ? lineCommand(&reader) : ircCommand(&reader)
             line.withUTF8 { harness.line(slot, UnsafeRawBufferPointer($0)) }
