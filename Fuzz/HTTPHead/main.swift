@@ -88,7 +88,11 @@ func run(_ stream: UnsafeRawBufferPointer, _ lengths: [Int], limits: HTTPHeadLim
                 }
             case .failure(let error):
                 outcome.failure = error
-                _ = error.status
+                // The answer a server writes: a status line with the refusal's code.
+                var answer = EncodeBuffer(capacity: 256)
+                HTTPResponseWriter.writeError(error.status, into: &answer)
+                let statusLine = Array("HTTP/1.1 \(error.status.code) ".utf8)
+                require(answer.array.starts(with: statusLine), "answer to \(error): \(answer.array)")
                 require(parser.parse(rest).error == error, "a failed parser answered something else")
                 stopped = true
             }

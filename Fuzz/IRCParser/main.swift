@@ -106,10 +106,95 @@ func reencoded(_ message: IRCMessage, limits: IRCLimits) -> Parsed {
     }
 }
 
+/// Bytes of `reader` mapped onto `alphabet`, `length` of them.
+func word(_ reader: inout FuzzReader, _ alphabet: [UInt8], _ length: Int) -> String {
+    String(decoding: (0..<length).map { _ in alphabet[reader.below(alphabet.count)] }, as: UTF8.self)
+}
+
+let keyBytes = Array("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-".utf8)
+let wordBytes = Array("abcXYZ019#&!@.*~,=;\\+-[]{}|^`:\u{1}é".utf8).filter { $0 != ASCII.space }
+let commands = ["PRIVMSG", "NOTICE", "JOIN", "TAGMSG", "001", "353", "CAP", "MODE", "x"]
+
+/// A message built from the input with the string encoder, which must parse back to its parts:
+/// exactly within roomy limits; within the standard ones, exactly unless the writer had to cut.
+func buildAndParse(_ reader: inout FuzzReader) {
+    var tags: [(key: String, value: String)] = []
+    for _ in 0..<reader.below(4) {
+        let plus = reader.byte() & 1 == 0 ? "+" : ""
+        let vendor = reader.byte() & 3 == 0 ? word(&reader, keyBytes, 1 + reader.below(6)) + ".x/" : ""
+        let name = word(&reader, keyBytes, 1 + reader.below(10))
+        let value = String(decoding: reader.take(reader.below(24)), as: UTF8.self)
+        tags.append((plus + vendor + name, value))
+    }
+    let source = reader.byte() & 1 == 0 ? nil : word(&reader, wordBytes, 1 + reader.below(40))
+    let command = IRCCommand(commands[reader.below(commands.count)])!
+    var params: [String] = []
+    let count = reader.below(16)
+    for index in 0..<count {
+        if index == count - 1 {
+            params.append(String(decoding: reader.take(reader.below(600)), as: UTF8.self))
+        } else {
+            var middle = word(&reader, wordBytes, 1 + reader.below(12))
+            if middle.utf8.first == ASCII.colon { middle = "c" + middle }
+            params.append(middle)
+        }
+    }
+    let alwaysTrailing = reader.byte() & 1 == 0
+    // What the parser must give back: NUL left out of tag values; NUL, CR and LF of the last parameter as spaces.
+    let expectedTags = tags.map { Array($0.key.utf8) + [UInt8(ascii: "=")] + Array($0.value.utf8).filter { $0 != 0 } }
+    let expectedParams = params.enumerated().map { index, param in
+        index == params.count - 1
+            ? Array(param.utf8).map { $0 == 0 || $0 == 13 || $0 == 10 ? ASCII.space : $0 } : Array(param.utf8)
+    }
+    for limits in [IRCLimits(maxTagsLength: 20_000, maxLineLength: 20_000), .standard] {
+        var buffer = EncodeBuffer(capacity: 256)
+        var line = IRCLineWriter(buffer, limits: limits)
+        for (key, value) in tags {
+            var key = key
+            var value = value
+            key.withUTF8 { key in
+                value.withUTF8 { value in
+                    _ = line.tag(key: UnsafeRawBufferPointer(key), value: UnsafeRawBufferPointer(value), into: &buffer)
+                }
+            }
+        }
+        if let source { line.source(string: source, into: &buffer) }
+        line.command(command, into: &buffer)
+        for (index, param) in params.enumerated() {
+            if index == params.count - 1 {
+                line.lastParam(string: param, alwaysTrailing: alwaysTrailing, into: &buffer)
+            } else {
+                line.param(string: param, into: &buffer)
+            }
+        }
+        line.finish(into: &buffer)
+        let wire = buffer.bytes.slice(0..<(buffer.count - 2))
+        require(!wire.containsForbiddenIRCByte(), "the writer put NUL, CR or LF inside a line")
+        guard case .message(let message) = IRCParser.parse(wire, limits: limits) else {
+            fatalError("invariant: the writer's line does not parse within its limits: \(Array(wire))")
+        }
+        let parsed = Parsed(message)
+        if line.isTruncated {
+            require(limits == .standard, "cut within roomy limits")
+            require(parsed.params.count <= params.count, "a cut line has more parameters")
+            continue
+        }
+        require(parsed.tags == expectedTags, "tags \(parsed.tags), wrote \(expectedTags)")
+        require(parsed.source == source.map { Array($0.utf8) }, "source \(String(describing: parsed.source))")
+        require(parsed.command == command.description, "command \(parsed.command)")
+        require(parsed.params == expectedParams, "params \(parsed.params), wrote \(expectedParams)")
+        require(parsed.hasTrailing == (alwaysTrailing && !params.isEmpty) || !alwaysTrailing, "trailing")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var reader = FuzzReader(input(data, size))
     let setting = reader.byte()
+    if setting & 0x80 != 0 && setting & 3 == 0 {
+        buildAndParse(&reader)
+        return 0
+    }
     let limits: IRCLimits
     switch setting & 3 {
     case 0: limits = .standard
