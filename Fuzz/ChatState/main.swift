@@ -27,7 +27,15 @@ func checkIRC(_ bytes: UnsafeRawBufferPointer) {
         require(lf > start && bytes[lf - 1] == ASCII.carriageReturn, "IRC line without CR LF: \(Array(bytes))")
         let line = bytes.slice(start..<(lf - 1))
         switch IRCParser.parse(line, limits: .standard) {
-        case .message: break
+        case .message(let message):
+            // Relayed texts and reasons are one parameter each, whatever bytes they hold.
+            let count = message.params.count
+            switch message.command {
+            case "PRIVMSG", "NOTICE", "TOPIC": require(count == 2, "\(message.command) with \(count) params")
+            case "PART", "KICK", "QUIT", "NICK", "TAGMSG", "AWAY":
+                require(count <= (message.command == "KICK" ? 3 : 2), "\(message.command) with \(count) params")
+            default: break
+            }
         case .failure(let error): require(false, "IRC output refused (\(error)): \(String(decoding: line, as: UTF8.self))")
         }
         start = lf + 1
