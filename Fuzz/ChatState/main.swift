@@ -267,7 +267,7 @@ final class Output: IRCOutput {
 let nicks = ["alice", "Alice", "bob", "BOB", "carol", "guest1", "x", "a[b]", "A{B}", "9bad", "", "n-_^`|{}[]\\"]
 let rooms = ["lobby", "den", "Den", "attic", "LOBBY", "bad room", "r", ""]
 let texts = [
-    "hi", "", "  spaced  ", "\u{1}ACTION waves\u{1}", "é\r", ":colon", "x y z",
+    "hi", "", "  spaced  ", "\u{1}ACTION waves\u{1}", "é\r", ":colon", "x y z", "a\rb",
     // Longer than an IRC line: cut to 510 bytes on a character boundary when relayed.
     String(repeating: "é", count: 300), String(repeating: "ab ", count: 200) + "\u{1F600}",
 ]
