@@ -36,7 +36,8 @@ func checkIRC(_ bytes: UnsafeRawBufferPointer) {
                 require(count <= (message.command == "KICK" ? 3 : 2), "\(message.command) with \(count) params")
             default: break
             }
-        case .failure(let error): require(false, "IRC output refused (\(error)): \(String(decoding: line, as: UTF8.self))")
+        case .failure(let error):
+            require(false, "IRC output refused (\(error)): \(String(decoding: line, as: UTF8.self))")
         }
         start = lf + 1
     }
@@ -70,9 +71,10 @@ final class Harness: ChatSink {
     var scratch = EncodeBuffer(capacity: 1024)
 
     init(presenceLimit: Int) {
-        self.state = ChatState(config: ChatConfig(presenceLimit: presenceLimit), clock: { [unowned self] in self.clock },
-            sink: self)
-        self.encoder = IRCEventEncoder(config: IRCServerConfig(), state: self.state, wallClock: { [unowned self] in self.clock })
+        self.state = ChatState(
+            config: ChatConfig(presenceLimit: presenceLimit), clock: { [unowned self] in self.clock }, sink: self)
+        self.encoder = IRCEventEncoder(
+            config: IRCServerConfig(), state: self.state, wallClock: { [unowned self] in self.clock })
     }
 
     // MARK: ChatSink
@@ -84,14 +86,17 @@ final class Harness: ChatSink {
             checkLine(self.scratch.bytes)
         } else {
             let single = recipients.clients.count == 1 ? recipients.clients[0] : nil
-            self.encoder.encode(event, style: ircEncodings.style(of: recipients.encoding), recipient: single,
+            self.encoder.encode(
+                event, style: ircEncodings.style(of: recipients.encoding), recipient: single,
                 into: &self.scratch)
             checkIRC(self.scratch.bytes)
         }
         var count = 0
         for client in recipients.clients where client != recipients.excluded && !self.dropped.contains(client) {
             require(self.connected.contains(client), "\(event) delivered to \(client), who is gone")
-            if case .client = recipients.audience {} else {
+            if case .client = recipients.audience {
+                // A reply or an error to one client: pending ones get those too.
+            } else {
                 require(self.state.isAdmitted(client), "\(event) to the room or peers reached pending \(client)")
             }
             require(self.encoding(of: client) == recipients.encoding, "\(client) got \(recipients.encoding)")

@@ -20,9 +20,10 @@ struct Outcome: Equatable {
 }
 
 func isToken(_ text: String) -> Bool {
-    !text.isEmpty && text.utf8.allSatisfy { byte in
-        (byte >= 0x21 && byte <= 0x7E) && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
-    }
+    !text.isEmpty
+        && text.utf8.allSatisfy { byte in
+            (byte >= 0x21 && byte <= 0x7E) && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
+        }
 }
 
 /// The grammar and limits every head the parser returns keeps.
@@ -52,7 +53,8 @@ func checkHead(_ head: HTTPRequestHead, limits: HTTPHeadLimits) {
     for item in head.queryItems { _ = item.name.utf8.count + item.value.utf8.count }
     _ = WebSocketHandshake.isUpgradeRequest(head)
     for policy in [WebSocketOriginPolicy.sameHost, .any] {
-        if case .success(let upgrade) = WebSocketHandshake.accept(head, subprotocols: ["chat", "irc"], originPolicy: policy) {
+        let accepted = WebSocketHandshake.accept(head, subprotocols: ["chat", "irc"], originPolicy: policy)
+        if case .success(let upgrade) = accepted {
             var buffer = EncodeBuffer(capacity: 256)
             upgrade.writeResponse(into: &buffer)
             require(upgrade.accept.utf8.count == 28, "accept value \(upgrade.accept)")

@@ -22,8 +22,10 @@ func isTrimmed(_ bytes: UnsafeRawBufferPointer) -> Bool {
 
 /// The first word of every line the line encoder writes.
 let lineWords: Set<[UInt8]> = Set(
-    ["MSG", "ACTION", "PRIV", "WELCOME", "JOIN", "PART", "NICK", "ROOM", "USER", "END", "STAT", "ERR", "BYE",
-     "PONG", "INFO"].map { Array($0.utf8) })
+    [
+        "MSG", "ACTION", "PRIV", "WELCOME", "JOIN", "PART", "NICK", "ROOM", "USER", "END", "STAT", "ERR", "BYE",
+        "PONG", "INFO",
+    ].map { Array($0.utf8) })
 
 /// Checks that `rendered` is one or more protocol lines, each a known word and its fields.
 func checkRendered(_ rendered: UnsafeRawBufferPointer) {

@@ -120,9 +120,10 @@ public enum Chunking {
 /// Runs libFuzzer's loop over `testOneInput` with the process's arguments (libFuzzer's flags and
 /// corpus directories), then exits with its status.
 ///
-/// The targets call this from `main.swift` rather than exporting `LLVMFuzzerTestOneInput` and
-/// letting libFuzzer's own `main` run: SwiftPM links every executable with `main` aliased to the
-/// module's entry point, so the target must have one.
+/// The targets call this from `main.swift`: SwiftPM links every executable with `main` aliased to
+/// the module's entry point, so a target needs top-level code, and libFuzzer's own `main` never
+/// runs. Each target still exports its function as `@_cdecl("LLVMFuzzerTestOneInput")`, because
+/// -sanitize=fuzzer links libFuzzer's main object anyway and it refers to that symbol.
 public func runFuzzer(_ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Never {
     var argc = CommandLine.argc
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
