@@ -8,8 +8,13 @@ ARGS       ?=
 TEST_ARGS  ?=
 
 IRCTEST    ?= $(CURDIR)/../shared/irctest
+# make fuzz: seconds per target, which targets (default every Fuzz/<Name>/main.swift), and a cap on
+# executions per target (-1: none).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_RUNS    ?= -1
 
-.PHONY: build release run test test-clients test-browser test-asan irctest autobahn bench bench-irc bench-baseline bench-storm bench-cluster soak test-cluster clean
+.PHONY: build release run test test-clients test-browser test-asan fuzz irctest autobahn bench bench-irc bench-baseline bench-storm bench-cluster soak test-cluster clean
 
 build:
 	$(SWIFT) build $(WERROR)
@@ -46,6 +51,13 @@ test-asan:
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(WERROR)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
 		--scratch-path .build-asan --no-parallel $(TEST_ARGS)
+
+# The libFuzzer targets (Fuzz/: the line framer, the line, IRC and HTTP parsers, the WebSocket frame
+# decoder, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
+# and run one at a time, under nice, for FUZZ_SECONDS each. A crash or a broken invariant fails and
+# leaves the input in .build-fuzz/crashes/<target>/. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=FuzzIRCParser
+fuzz:
+	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' SWIFT='$(SWIFT)' bash Fuzz/run.sh $(FUZZ_TARGETS)
 
 # The irctest conformance suite (IRCTEST=path, default ../shared/irctest) against a release build,
 # through irctest's external-server controller: the selection and why anything is left out are in
@@ -102,4 +114,4 @@ test-cluster: release
 	python3 Tests/Cluster/steady.py --server .build/release/switchboard
 
 clean:
-	rm -rf .build .build-asan .build-baseline
+	rm -rf .build .build-asan .build-baseline .build-fuzz

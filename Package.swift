@@ -104,3 +104,27 @@ let package = Package(
             swiftSettings: swiftSettings),
     ]
 )
+
+// libFuzzer targets (Fuzz/, `make fuzz`), declared only when SWITCHBOARD_FUZZ=1: each executable's main
+// hands its test function to libFuzzer's driver, which only -sanitize=fuzzer links, so they would break
+// a plain `swift build` or `make test`. Fuzz/run.sh builds them in their own scratch path (.build-fuzz).
+if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: swiftSettings),
+    ]
+    let fuzzTargets: [(name: String, path: String, dependencies: [Target.Dependency])] = [
+        ("FuzzLineFramer", "Fuzz/LineFramer", ["Reactor"]),
+        ("FuzzLineParser", "Fuzz/LineParser", ["LineProtocol", "ChatCore", "Codec", "Reactor"]),
+        ("FuzzIRCParser", "Fuzz/IRCParser", ["IRCProtocol", "Codec"]),
+        ("FuzzHTTPHead", "Fuzz/HTTPHead", ["WebSocket", "Codec"]),
+        ("FuzzWebSocketFrames", "Fuzz/WebSocketFrames", ["WebSocket", "Codec"]),
+        ("FuzzChatState", "Fuzz/ChatState", ["ChatCore", "LineProtocol", "IRCFrontEnd", "IRCProtocol", "Codec"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: ["FuzzSupport"] + target.dependencies, path: target.path,
+                swiftSettings: swiftSettings))
+    }
+}

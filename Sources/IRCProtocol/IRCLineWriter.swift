@@ -198,8 +198,11 @@ public struct IRCLineWriter {
     ) {
         precondition(self.phase == .params, "the last IRC parameter follows the command")
         self.phase = .lastParam
+        // NUL, CR and LF are written as spaces, so they need the colon as a space does: without it
+        // "a\rb" would reach the peer as two parameters and "\r" as none.
         let needsColon =
             alwaysTrailing || param.isEmpty || param[0] == ASCII.colon || param.firstSpace(from: 0) < param.count
+            || param.containsForbiddenIRCByte()
         self.appendClipped(byte: ASCII.space, into: &buffer)
         if needsColon { self.appendClipped(byte: ASCII.colon, into: &buffer) }
         self.appendClipped(param, sanitizing: .text, into: &buffer)

@@ -120,14 +120,20 @@ extension EndToEnd {
             try #require(Bool(false), "\(client.nick): /who shows \(last), not \(nicks)", sourceLocation: sourceLocation)
         }
 
+        /// alice on the first node and bob on the second, each seeing both in the lobby.
+        static func aliceAndBob(_ cluster: Cluster, sourceLocation: SourceLocation = #_sourceLocation) throws -> (Client, Client) {
+            let alice = try member(cluster.nodes[0], "alice")
+            let bob = try member(cluster.nodes[1], "bob")
+            try waitForMembers(alice, ["alice", "bob"], sourceLocation: sourceLocation)
+            try waitForMembers(bob, ["alice", "bob"], sourceLocation: sourceLocation)
+            return (alice, bob)
+        }
+
         @Test("clients on two nodes share the lobby: /who, messages both ways, private messages, renames, quits", .timeLimit(.minutes(1)))
         func sharedLobby() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            let alice = try Self.member(cluster.nodes[0], "alice")
-            let bob = try Self.member(cluster.nodes[1], "bob")
-            try Self.waitForMembers(alice, ["alice", "bob"])
-            try Self.waitForMembers(bob, ["alice", "bob"])
+            let (alice, bob) = try Self.aliceAndBob(cluster)
             try alice.send("hello from node 1")
             try Self.eventually(bob, "MSG lobby alice hello from node 1")
             try bob.send("/me waves from node 2")
@@ -247,10 +253,7 @@ extension EndToEnd {
         func frozenNode() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            let alice = try Self.member(cluster.nodes[0], "alice")
-            let bob = try Self.member(cluster.nodes[1], "bob")
-            try Self.waitForMembers(alice, ["alice", "bob"])
-            try Self.waitForMembers(bob, ["alice", "bob"])
+            let (alice, bob) = try Self.aliceAndBob(cluster)
             let start = ContinuousClock.now
             cluster.nodes[1].signal(SIGSTOP)
             defer { cluster.nodes[1].signal(SIGCONT) }
@@ -315,13 +318,10 @@ extension EndToEnd {
         func deadNodeReaped() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            let alice = try Self.member(cluster.nodes[0], "alice")
-            let bob = try Self.member(cluster.nodes[1], "bob")
-            try Self.waitForMembers(alice, ["alice", "bob"])
+            let (alice, _) = try Self.aliceAndBob(cluster)
             let start = ContinuousClock.now
             cluster.nodes[1].signal(SIGKILL)
             _ = cluster.nodes[1].waitForExit(timeout: .seconds(5))
-            _ = bob
             try Self.eventually(alice, "bob's departure", timeout: .seconds(20)) { $0.hasPrefix("PART lobby bob") }
             let elapsed = ContinuousClock.now - start
             #expect(elapsed < .seconds(10), "reaped after \(elapsed)")

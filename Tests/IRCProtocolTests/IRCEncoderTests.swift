@@ -113,6 +113,18 @@ import Testing
         #expect(try parse(String(line.dropLast(2))).get().params.count == 2)
     }
 
+    // Found by FuzzIRCParser: the colon was decided before NUL, CR and LF became spaces, so "a\rb"
+    // went out as two parameters and "\r" alone as none.
+    @Test(
+        "a last parameter whose NUL, CR or LF become spaces is written trailing, so it stays one parameter",
+        arguments: [("a\rb", "a b"), ("\r", " "), ("\u{0}x", " x"), ("x\n", "x ")])
+    func sanitizedTextStaysOneParameter(_ text: String, _ received: String) throws {
+        let line = Self.encoded("PRIVMSG", ["#c", text])
+        #expect(line == "PRIVMSG #c :\(received)\r\n")
+        // Bytes, not Characters: "\r\n" is one Character.
+        #expect(try parse(Array(line.utf8.dropLast(2))).get().params == [Array("#c".utf8), Array(received.utf8)])
+    }
+
     @Test("a middle parameter or source with a space, or an invalid tag key, is a programmer error")
     func invalidPartsTrap() async {
         await #expect(processExitsWith: .failure) {
