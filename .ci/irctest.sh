@@ -61,7 +61,8 @@ start_server() {
     local name=$1
     shift
     port=$(free_port)
-    "$work/switchboard" --host 127.0.0.1 --port 0 --irc-port "$port" --server-name My.Little.Server \
+    # --http-port 0: the two servers this step starts would both take the default 8080.
+    "$work/switchboard" --host 127.0.0.1 --port 0 --irc-port "$port" --http-port 0 --server-name My.Little.Server \
         --log-level warn "$@" > "$work/$name.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do

@@ -231,6 +231,8 @@ start_switchboard() {
     elif speaks_irc "$binary"; then
         irc_args=(--irc-port 0)
     fi
+    # Nor an HTTP listener on the default 8080, for a binary that has one.
+    if "$binary" --help 2>/dev/null | grep -q -- '--http-port'; then irc_args+=(--http-port 0); fi
     : >"$portfile"
     taskset -c "$SERVER_CORE" "$binary" --host 127.0.0.1 --port 0 --print-port "${irc_args[@]}" \
         --max-outbuf "$MAX_OUTBUF" --log-level warn >"$portfile" 2>>"$RESULTS/$name.log" &
