@@ -101,7 +101,7 @@ bench-storm: release
 
 # One server under mixed, partly hostile load for SOAK_SECONDS (default 600): chatload on the line
 # protocol and IRC (checked for loss), line/IRC/WebSocket churn, garbage, over-long lines, bad HTTP and
-# WebSocket frames, slow consumers. Fails if RSS creeps by more than 5% after the warm-up or the
+# WebSocket frames, slow consumers. Fails if the RSS floor creeps by more than 5% after the warm-up or the
 # descriptors do not come back; samples and an SVG plot in .build/soak/ (Tests/Soak/soak.py).
 soak: release
 	python3 Tests/Soak/soak.py --server .build/release/switchboard --chatload .build/release/chatload \
