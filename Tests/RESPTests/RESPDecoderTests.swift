@@ -5,8 +5,9 @@ import Codec
 import RESP
 import Testing
 
-/// Wire bytes and the value they decode to.
-let goldenReplies: [(wire: String, value: RESPValue)] = [
+/// Wire bytes and the value they decode to. Computed, not a stored global: LeakSanitizer reports
+/// the boxes of a global's indirect enum values as leaked, which failed the ASan run.
+var goldenReplies: [(wire: String, value: RESPValue)] { [
     ("+OK\r\n", .simple("OK")),
     ("+\r\n", .simple("")),
     ("-ERR unknown command 'FOO'\r\n", .error("ERR unknown command 'FOO'")),
@@ -37,7 +38,7 @@ let goldenReplies: [(wire: String, value: RESPValue)] = [
     ("~2\r\n+a\r\n#f\r\n", .set([.simple("a"), .boolean(false)])),
     (">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n", .push([.bulk("message"), .bulk("ch"), .bulk("hi")])),
     ("%0\r\n", .map([])),
-]
+] }
 
 @Suite struct RESPDecoderTests {
     @Test("each golden reply decodes to its value", arguments: goldenReplies.indices)
@@ -53,7 +54,7 @@ let goldenReplies: [(wire: String, value: RESPValue)] = [
     }
 
     /// All the golden replies back to back.
-    static let stream = goldenReplies.flatMap { bytes($0.wire) }
+    static var stream: [UInt8] { goldenReplies.flatMap { bytes($0.wire) } }
 
     @Test("the golden stream split at every offset decodes the same")
     func everySplit() {
