@@ -66,13 +66,13 @@ public final class Connection: Selectable {
     /// Waiting in the reactor's coalescing queue (output from ``enqueue(_:)`` only).
     @exclusivity(unchecked) var queuedLazily = false
     @exclusivity(unchecked) var flags: Flags = []
-    private var lastWrittenNewline = true
+    @exclusivity(unchecked) private var lastWrittenNewline = true
     /// The kernel refused part of the last flush: the peer is not keeping up. Only then does
     /// queued output past ``maxOutboundBytes`` count as a slow consumer; a backlog that is merely
     /// waiting for this iteration's flush (the peer reads fine, a flooder just sent a lot) does not.
-    private var peerBehind = false
+    @exclusivity(unchecked) private var peerBehind = false
     /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
-    public private(set) var isWritable = true
+    @exclusivity(unchecked) public private(set) var isWritable = true
 
     /// The reactor this connection belongs to.
     ///
