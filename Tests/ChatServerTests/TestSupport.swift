@@ -114,6 +114,9 @@ final class ServerProcess: @unchecked Sendable {
     /// Sends a signal to the server.
     func signal(_ signal: Int32) { child.signal(signal) }
 
+    /// The server's user plus system CPU time so far, in clock ticks.
+    func cpuTicks() throws -> Int { try child.cpuTicks() }
+
     /// Waits up to `timeout` for the server to exit; `nil` if it is still running.
     func waitForExit(timeout: Duration) -> ChildProcess.ExitStatus? { child.waitForExit(timeout: timeout) }
 
