@@ -372,8 +372,14 @@ final class ClusterNode: ChatObserver {
                 if self.state.client(named: guest.withUnsafeBytes { $0 }) == nil {
                     guest.withUnsafeMutableBytes { self.state.perform(.rename(to: UnsafeRawBufferPointer($0)), from: id) }
                     // Nodes that heard of this client under the nick it lost (which they give to
-                    // its owner) learn its new one from its rooms' member lists.
-                    for room in self.state.roomNames(of: id) { self.announceMembers(of: self.roomKey(room)) }
+                    // its owner) learn its new one from its rooms' member lists. And this node asks
+                    // for theirs: one that came while this client held the nick could not show
+                    // its owner here (a thawed node's member lists race its nick claims).
+                    for room in self.state.roomNames(of: id) {
+                        let key = self.roomKey(room)
+                        self.announceMembers(of: key)
+                        self.publish(.sync(room: key), on: self.roomChannel(key))
+                    }
                     break
                 }
             }
