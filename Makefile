@@ -53,7 +53,7 @@ test-asan:
 		--scratch-path .build-asan --no-parallel $(TEST_ARGS)
 
 # The libFuzzer targets (Fuzz/: the line framer, the line, IRC and HTTP parsers, the WebSocket frame
-# decoder, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
+# decoder, the RESP decoder, bus messages, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
 # and run one at a time, under nice, for FUZZ_SECONDS each. A crash or a broken invariant fails and
 # leaves the input in .build-fuzz/crashes/<target>/. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=FuzzIRCParser
 fuzz:

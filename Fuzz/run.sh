@@ -32,6 +32,8 @@ max_len() {
         FuzzLineParser) echo 2048 ;;
         FuzzIRCParser) echo 4600 ;;
         FuzzHTTPHead) echo 10000 ;;
+        FuzzRESP) echo 1024 ;;
+        FuzzBusMessage) echo 512 ;;
         *) echo 4096 ;;
     esac
 }
