@@ -114,8 +114,8 @@ func writeShortest(_ value: RESPValue, limits: RESPDecoderLimits, into buffer: i
     case .simpleString(let payload): line(UInt8(ascii: "+"), payload)
     case .error(let payload):
         // A simple error when one can hold it (shorter), else the bulk error it must have been.
-        if payload.count <= limits.maxLineLength && !payload.contains(ASCII.carriageReturn)
-            && !payload.contains(ASCII.newline)
+        if payload.count <= limits.maxLineLength && !Bytes.contains(ASCII.carriageReturn, in: payload)
+            && !Bytes.contains(ASCII.newline, in: payload)
         {
             line(UInt8(ascii: "-"), payload)
         } else {
@@ -231,7 +231,10 @@ func checkCommands(_ reader: inout FuzzReader) {
         expected.append(.array(arguments.map { .bulkString($0) }))
     }
     let stream = wire.bytes
-    for (index, lengths) in Chunking.variants(count: stream.count, cut: stream.count / 2, seed: fnv1a(stream)).enumerated() {
+    // Whole and in random pieces: a byte at a time, the well-formed streams this writes cost four
+    // times the rest of the target, and resuming at every byte is what the raw streams check.
+    let variants = Chunking.variants(count: stream.count, cut: stream.count / 2, seed: fnv1a(stream))
+    for (index, lengths) in [variants.first!, variants.last!].enumerated() {
         var decoder = RESPDecoder()
         let outcome = decode(stream, lengths, &decoder, limits: .standard, exercising: index == 0)
         require(outcome == Outcome(values: expected), "commands decoded to \(outcome), wrote \(expected)")
