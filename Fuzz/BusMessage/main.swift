@@ -46,7 +46,7 @@ func checkPayload(_ payload: UnsafeRawBufferPointer, _ buffer: inout EncodeBuffe
 
 /// What the decoder may hand the node: names as one non-empty word each.
 func checkFields(_ origin: BusOrigin, _ message: BusMessage) {
-    func isWord(_ name: [UInt8]) -> Bool { !name.isEmpty && !name.contains(ASCII.space) }
+    func isWord(_ name: [UInt8]) -> Bool { !name.isEmpty && !Bytes.contains(ASCII.space, in: name) }
     require(isWord(origin.node), "node \(origin.node)")
     let names: [[UInt8]]
     switch message {
