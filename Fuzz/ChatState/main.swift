@@ -111,7 +111,7 @@ final class Harness: ChatSink {
     var scratch = EncodeBuffer(capacity: 1024)
     /// Whether this step reached the state or a front end. A step that did not (a line for an empty
     /// slot, a clock tick) leaves the state as the last check found it, so it is not checked again:
-    /// most steps of a random program are such, and the walk costs more than the step.
+    /// many steps of a random program are such, and the walk costs more than the step.
     var touched = true
     /// The check's lists, kept between steps (allocating them was a tenth of the run), and searched
     /// rather than hashed: they hold a few names at most.
