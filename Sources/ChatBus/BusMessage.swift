@@ -68,9 +68,9 @@ extension BusMessage {
     public func encode(from origin: BusOrigin, into buffer: inout EncodeBuffer) {
         buffer.append(origin.node)
         buffer.append(byte: ASCII.space)
-        buffer.append(decimal: Int(truncatingIfNeeded: origin.epoch))
+        buffer.append(decimal: origin.epoch)
         buffer.append(byte: ASCII.space)
-        buffer.append(decimal: Int(truncatingIfNeeded: origin.sequence))
+        buffer.append(decimal: origin.sequence)
         buffer.append(byte: ASCII.space)
         func field(_ bytes: [UInt8]) {
             buffer.append(byte: ASCII.space)
@@ -119,7 +119,7 @@ extension BusMessage {
         case .probe(let token):
             buffer.append(byte: 0x4B)  // K
             buffer.append(byte: ASCII.space)
-            buffer.append(decimal: Int(truncatingIfNeeded: token))
+            buffer.append(decimal: token)
         }
     }
 
