@@ -177,16 +177,22 @@ public final class Reactor {
             let untilTrim = max(0, nextPoolTrim - now)
             timeout = timeout < 0 ? untilTrim : min(timeout, untilTrim)
         }
+        let ready: Int
         do {
-            try epoll.wait(timeout: Int32(clamping: timeout)) { data, events in
-                self.dispatch(data: data, events: events)
-            }
+            ready = try epoll.wait(timeout: Int32(clamping: timeout))
         } catch {
             // epoll_wait fails only on bugs (EBADF, EINVAL); keep the evidence rather than spin.
             preconditionFailure("\(error)")
         }
+        // The clock before the events: callbacks see the time they run at, not the time the wait
+        // began (a read after a long wait was stamped that much too early), and the iteration's
+        // measured time includes dispatching them.
         let woke = Posix.monotonicNanoseconds()
         now = Int64(woke / 1_000_000)
+        for index in 0..<ready {
+            let (data, events) = epoll.ready(index)
+            dispatch(data: data, events: events)
+        }
         fireExpiredTimers()
         runDeferred()
         checkOutputBudget(beforeFlush: true)

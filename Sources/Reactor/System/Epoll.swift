@@ -91,18 +91,22 @@ struct Epoll: ~Copyable {
         _ = epoll_ctl(fd, EPOLL_CTL_DEL, target, &event)
     }
 
-    /// Waits up to `timeout` milliseconds (-1 = forever) and calls `body(data, events)` for each
-    /// ready descriptor. EINTR counts as a wakeup with no events.
+    /// Waits up to `timeout` milliseconds (-1 = forever); returns how many descriptors are ready,
+    /// read with ``ready(_:)`` until the next wait. EINTR counts as a wakeup with no events.
     @inline(__always)
-    func wait(timeout: Int32, _ body: (UInt64, IOEvents) -> Void) throws(ReactorError) {
+    func wait(timeout: Int32) throws(ReactorError) -> Int {
         let n = epoll_wait(fd, events, Int32(capacity), timeout)
         if n < 0 {
             let e = cepoll_errno()
-            if e == EINTR { return }
+            if e == EINTR { return 0 }
             throw .system("epoll_wait", e)
         }
-        for i in 0..<Int(n) {
-            body(cepoll_event_data(events + i), Epoll.events(cepoll_event_mask(events + i)))
-        }
+        return Int(n)
+    }
+
+    /// The `index`th ready descriptor of the last ``wait(timeout:)``: its data and events.
+    @inline(__always)
+    func ready(_ index: Int) -> (data: UInt64, events: IOEvents) {
+        (cepoll_event_data(events + index), Epoll.events(cepoll_event_mask(events + index)))
     }
 }
