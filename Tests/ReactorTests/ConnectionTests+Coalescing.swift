@@ -80,4 +80,41 @@ import Testing
         Self.run(pair.reactor, for: 1000) { !handler.closes.isEmpty }
         #expect(handler.closes == [.outputLimitExceeded])
     }
+
+    @Test("coalesced output for more connections than lazyFlushesPerIteration leaves over several iterations, all of it", .timeLimit(.minutes(1)))
+    func lazyFlushesAreSpread() throws {
+        let reactor = try Reactor()
+        reactor.coalescingDelay = 20
+        reactor.lazyFlushesPerIteration = 3
+        var servers: [Connection] = []
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            connection.handler = Collector()
+            servers.append(connection)
+        }
+        var clients: [Collector] = []
+        for _ in 0..<10 {
+            let client = Collector()
+            clients.append(client)
+            reactor.connect(to: listener.address) { result in
+                if case .success(let connection) = result { connection.handler = client }
+            }
+        }
+        Self.run(reactor, for: 5000) { servers.count == 10 }
+        try #require(servers.count == 10)
+        for server in servers { Array("JOIN lobby x\n".utf8).withUnsafeBytes { server.enqueue($0) } }
+        // Each iteration after the delay flushes at most 3 of the 10 queues, and every one empties.
+        var queued = servers.count
+        var mostInOneIteration = 0
+        let start = reactor.now
+        while queued > 0 && reactor.now - start < 5000 {
+            reactor.runOnce(timeoutMilliseconds: 5)
+            let now = servers.filter { !$0.output.isEmpty }.count
+            mostInOneIteration = max(mostInOneIteration, queued - now)
+            queued = now
+        }
+        #expect(queued == 0, "\(queued) connections still hold their coalesced output")
+        #expect(mostInOneIteration == 3, "at most 3 per iteration, and 3 when 3 were due; saw \(mostInOneIteration)")
+        Self.run(reactor, for: 3000) { clients.allSatisfy { $0.text == "JOIN lobby x\n" } }
+        #expect(clients.allSatisfy { $0.text == "JOIN lobby x\n" })
+    }
 }
