@@ -25,17 +25,23 @@ final class ClusterNode: ChatObserver {
     private(set) var epoch: UInt64
     let commands: RedisConnection
     let subscriber: RedisSubscriber
-    private var state: ChatState { server.state }
+    var state: ChatState { server.state }
 
     /// Ghosts by client ID: the node each one lives on. `isGhost` is the test on the message path.
-    private var ghostNodes: [ClientID: [UInt8]] = [:]
+    var ghostNodes: [ClientID: [UInt8]] = [:]
     private var isGhost: [Bool] = []
     /// While applying a message from another node: what ghosts do is not published again.
-    private var applying = false
+    var applying = false
+    /// While held joins are asked again: they go ahead whatever is known.
+    var releasing = false
     /// Local members per room (by room key), and the rooms whose channel lingers after its last
     /// local member left.
-    private var localMembers: [[UInt8]: Int] = [:]
+    var localMembers: [[UInt8]: Int] = [:]
     private var lingering: [[UInt8]: Reactor.Timer] = [:]
+    /// Rooms whose channel's subscription Redis has confirmed.
+    var confirmedRooms: Set<[UInt8]> = []
+    /// What this node knows of its rooms' state (ClusterNode+Rooms.swift).
+    var rooms = RoomReplication()
     /// Outgoing sequence numbers per channel.
     private var sequences: [[UInt8]: UInt64] = [:]
     private var tracker = SequenceTracker()
@@ -150,13 +156,13 @@ final class ClusterNode: ChatObserver {
         commands.send(["SREM", "sb:nodes", node])
     }
 
-    private func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }
-    private func roomChannel(_ key: [UInt8]) -> [UInt8] { Array("sb:r:".utf8) + key }
-    private static let globalChannel = Array("sb:g".utf8)
+    func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }
+    func roomChannel(_ key: [UInt8]) -> [UInt8] { Array("sb:r:".utf8) + key }
+    static let globalChannel = Array("sb:g".utf8)
 
     /// The folded name of a room, for its channel and the local-member count.
-    private func roomKey(_ name: Name) -> [UInt8] { Array(name.string.lowercased().utf8) }
-    private func roomKey(_ raw: [UInt8]) -> [UInt8] { Array(String(decoding: raw, as: UTF8.self).lowercased().utf8) }
+    func roomKey(_ name: Name) -> [UInt8] { Array(name.string.lowercased().utf8) }
+    func roomKey(_ raw: [UInt8]) -> [UInt8] { Array(String(decoding: raw, as: UTF8.self).lowercased().utf8) }
 
     // MARK: Liveness
 
@@ -187,6 +193,8 @@ final class ClusterNode: ChatObserver {
             self.commands.send(["SET", "sb:lease:\(node)", String(self.epoch), "PX", String(Self.leaseMilliseconds)])
             self.server.log(.warn, "cluster: lease lost (frozen or cut off); rejoining under epoch \(self.epoch)")
             for ghost in Array(self.ghostNodes.keys) { self.remove(ghost, reason: "rejoining the cluster") }
+            // What it knows of its rooms may have moved on without it: the next state heard wins.
+            self.rooms.stale.formUnion(self.localMembers.keys)
             self.tracker = SequenceTracker()
             self.reassert()
             for key in self.localMembers.keys { self.publish(.sync(room: key), on: self.roomChannel(key)) }
@@ -262,17 +270,26 @@ final class ClusterNode: ChatObserver {
 
     // MARK: Publishing
 
-    private func publish(_ message: BusMessage, on channel: [UInt8]) {
+    /// Publishes `message` on `channel`; returns its sequence number there. `receivers`, if given,
+    /// hears how many subscribers Redis delivered it to (this node's own subscription included).
+    @discardableResult
+    func publish(_ message: BusMessage, on channel: [UInt8], receivers: ((Int) -> Void)? = nil) -> UInt64 {
         let sequence = (sequences[channel] ?? 0) + 1
         sequences[channel] = sequence
         scratch.removeAll()
         message.encode(from: BusOrigin(node: nodeID, epoch: epoch, sequence: sequence), into: &scratch)
-        channel.withUnsafeBytes { channel in commands.publish(channel: channel, message: scratch.bytes) }
+        let reply: RedisConnection.ReplyHandler? = receivers.map { receivers in
+            { result in
+                if case .success(let reply) = result, let count = reply.integer { receivers(count) } else { receivers(0) }
+            }
+        }
+        channel.withUnsafeBytes { channel in commands.publish(channel: channel, message: scratch.bytes, reply: reply) }
         counters.published += 1
+        return sequence
     }
 
     @inline(__always)
-    private func isGhostID(_ id: ClientID) -> Bool { id.index < isGhost.count && isGhost[id.index] }
+    func isGhostID(_ id: ClientID) -> Bool { id.index < isGhost.count && isGhost[id.index] }
 
     private static let claimScript = """
         local owner = redis.call('HGET', KEYS[1], ARGV[1])
@@ -329,9 +346,12 @@ final class ClusterNode: ChatObserver {
         publish(.renamed(old: Array(old.string.utf8), new: Array(new.string.utf8)), on: Self.globalChannel)
     }
 
+    // A local client's join or part is this node's news even while it applies another node's
+    // message (a line client kicked from its last room goes back to the lobby).
     func chatJoined(_ client: ClientID, room: Name) {
-        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        guard !isGhostID(client), let nick = state.nickName(of: client) else { return }
         let key = roomKey(room)
+        let created = state.members(of: room)?.count == 1
         let count = (localMembers[key] ?? 0) + 1
         localMembers[key] = count
         if count == 1 {
@@ -343,12 +363,19 @@ final class ClusterNode: ChatObserver {
             }
         }
         publish(.joined(room: Array(room.string.utf8), nick: Array(nick.string.utf8)), on: roomChannel(key))
+        if let away = state.awayMessage(of: client) {
+            publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
+        }
+        roomEntered(key, room, createdHere: created)
     }
 
     func chatLeft(_ client: ClientID, room: Name, reason: WireText) {
-        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        guard !isGhostID(client), let nick = state.nickName(of: client) else { return }
         let key = roomKey(room)
-        publish(.left(room: Array(room.string.utf8), nick: Array(nick.string.utf8), reason: Array(reason)), on: roomChannel(key))
+        if !applying {
+            publish(.left(room: Array(room.string.utf8), nick: Array(nick.string.utf8), reason: Array(reason)),
+                on: roomChannel(key))
+        }
         localLeft(key)
     }
 
@@ -372,6 +399,7 @@ final class ClusterNode: ChatObserver {
             isGhost[client.index] = false
             return
         }
+        rooms.forgetHeld(client)
         guard !applying else { return }
         for room in state.roomNames(of: client) { localLeft(roomKey(room)) }
         release(nick)
@@ -379,19 +407,27 @@ final class ClusterNode: ChatObserver {
     }
 
     /// A local client left the room `key`: its channel lingers, then goes, with the ghosts' places.
-    private func localLeft(_ key: [UInt8]) {
+    func localLeft(_ key: [UInt8]) {
         guard let count = localMembers[key] else { return }
         guard count <= 1 else {
             localMembers[key] = count - 1
             return
         }
         localMembers[key] = nil
+        linger(key)
+    }
+
+    /// The room `key` has no local member: its channel stays for a while, then goes.
+    func linger(_ key: [UInt8]) {
+        guard lingering[key] == nil else { return }
         lingering[key] = server.reactor.schedule(afterMilliseconds: Self.lingerMilliseconds) { [unowned self] in
             self.lingering[key] = nil
             guard self.localMembers[key] == nil else { return }
             self.subscriber.unsubscribe([self.roomChannel(key)])
+            self.confirmedRooms.remove(key)
             self.tracker.forget(channel: self.roomChannel(key))
             self.dropGhosts(fromRoom: key)
+            self.rooms.forget(key)
         }
     }
 
@@ -403,16 +439,27 @@ final class ClusterNode: ChatObserver {
     private func confirmed(_ kind: RESPSubscriptionKind, _ channel: UnsafeRawBufferPointer) {
         guard kind == .subscribe, channel.starts(with: "sb:r:".utf8) else { return }
         let key = Array(channel.dropFirst(5))
+        confirmedRooms.insert(key)
         announceMembers(of: key)
-        publish(.sync(room: key), on: roomChannel(key))
+        askForState(of: key)
     }
 
-    /// Publishes this node's clients in the room `key` (``BusMessage/here(room:nicks:)``), if any.
-    private func announceMembers(of key: [UInt8]) {
-        guard localMembers[key] != nil, let name = key.withUnsafeBytes({ state.roomName($0) }) else { return }
+    /// Publishes this node's clients in the room `key` (``BusMessage/here(room:nicks:)``), then
+    /// the room's state and who of them is away; with `answering` (a sync asked), an empty list
+    /// when none is here, so that a node waiting for every answer can count this one.
+    func announceMembers(of key: [UInt8], answering: Bool = false) {
+        guard localMembers[key] != nil, let name = key.withUnsafeBytes({ state.roomName($0) }) else {
+            if answering { publish(.here(room: key, nicks: []), on: roomChannel(key)) }
+            return
+        }
         let locals = (state.members(of: name) ?? []).filter { !isGhostID($0) }
         publish(.here(room: Array(name.string.utf8), nicks: locals.compactMap { state.nickName(of: $0).map { Array($0.string.utf8) } }),
             on: roomChannel(key))
+        announceState(of: key, name)
+        for client in locals {
+            guard let away = state.awayMessage(of: client), let nick = state.nickName(of: client) else { continue }
+            publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
+        }
     }
 
     private func received(_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
@@ -427,6 +474,9 @@ final class ClusterNode: ChatObserver {
         }
         guard origin.node != nodeID else {
             if case .probe(let token) = message, token == probe?.token { probe = nil } else { counters.echoes += 1 }
+            if origin.epoch == epoch, channel.starts(with: "sb:r:".utf8) {
+                ownEchoed(message, sequence: origin.sequence, room: Array(channel.dropFirst(5)))
+            }
             return
         }
         let channelBytes = Array(channel)
@@ -440,12 +490,15 @@ final class ClusterNode: ChatObserver {
             counters.missed += Int(missed)
             if channelBytes.starts(with: "sb:r:".utf8) {
                 let key = Array(channelBytes.dropFirst(5))
+                // A state change may be among what was missed: the next state heard wins.
+                rooms.stale.insert(key)
                 publish(.sync(room: key), on: roomChannel(key))
             }
         }
         applying = true
-        defer { applying = false }
         apply(message, from: origin.node)
+        applying = false
+        releaseReadyJoins()
     }
 
     private func apply(_ message: BusMessage, from node: [UInt8]) {
@@ -456,23 +509,23 @@ final class ClusterNode: ChatObserver {
         case .left(let room, let nick, let reason):
             guard let ghost = existingGhost(nick) else { return }
             room.withUnsafeBytes { room in reason.withUnsafeBytes { reason in
-                state.perform(.part(room: room, reason: reason), from: ghost)
+                state.replay(.part(room: room, reason: reason), from: ghost)
             } }
             collectIfRoomless(ghost)
         case .said(let kind, let room, let nick, let text):
             guard let ghost = ghost(nick, on: node) else { return }
             if !isMember(ghost, room) { join(ghost, room) }
             room.withUnsafeBytes { room in text.withUnsafeBytes { text in
-                state.perform(.send(MessageKind(kind), text: text, to: .room(room)), from: ghost)
+                state.replay(.send(MessageKind(kind), text: text, to: .room(room)), from: ghost)
             } }
         case .saidPrivately(let kind, let to, let from, let text):
             guard let ghost = ghost(from, on: node) else { return }
             to.withUnsafeBytes { to in text.withUnsafeBytes { text in
-                state.perform(.send(MessageKind(kind), text: text, to: .nick(to)), from: ghost)
+                state.replay(.send(MessageKind(kind), text: text, to: .nick(to)), from: ghost)
             } }
         case .renamed(let old, let new):
             guard let ghost = existingGhost(old) else { return }
-            new.withUnsafeBytes { state.perform(.rename(to: $0), from: ghost) }
+            new.withUnsafeBytes { state.replay(.rename(to: $0), from: ghost) }
             // A local client holds the new nick: Redis gave it to the other node, so the local one
             // is about to lose it. This ghost is stale; the rooms' member lists bring it back.
             if let nick = state.nickName(of: ghost), Array(nick.string.utf8) == old {
@@ -486,8 +539,9 @@ final class ClusterNode: ChatObserver {
                 guard let ghost = ghost(nick, on: node), !isMember(ghost, room) else { continue }
                 join(ghost, room)
             }
+            rooms.heard(here: !nicks.isEmpty, from: node, room: roomKey(room))
         case .sync(let room):
-            announceMembers(of: roomKey(room))
+            announceMembers(of: roomKey(room), answering: true)
         case .nodeDown(let dead):
             if dead == nodeID {
                 // Given up for dead while alive: the lease renewal rejoins under a new epoch.
@@ -496,26 +550,30 @@ final class ClusterNode: ChatObserver {
             forgetNode(dead)
         case .probe:
             break
+        case .topic, .modes, .kicked, .invited, .away, .roomState:
+            applyRoomChange(message, from: node)
         }
     }
 
-    private func join(_ ghost: ClientID, _ room: [UInt8]) {
-        room.withUnsafeBytes { state.perform(.join(room: $0, leavingOthers: false), from: ghost) }
+    func join(_ ghost: ClientID, _ room: [UInt8]) {
+        // A room made here for a ghost: what it holds comes from the nodes where it lives.
+        if room.withUnsafeBytes({ state.roomName($0) }) == nil { rooms.forget(roomKey(room)) }
+        room.withUnsafeBytes { state.replay(.join(room: $0, leavingOthers: false), from: ghost) }
     }
 
-    private func isMember(_ ghost: ClientID, _ room: [UInt8]) -> Bool {
+    func isMember(_ ghost: ClientID, _ room: [UInt8]) -> Bool {
         guard let name = room.withUnsafeBytes({ state.roomName($0) }) else { return false }
         return state.isMember(ghost, of: name)
     }
 
-    private func existingGhost(_ nick: [UInt8]) -> ClientID? {
+    func existingGhost(_ nick: [UInt8]) -> ClientID? {
         guard let id = nick.withUnsafeBytes({ state.client(named: $0) }), isGhostID(id) else { return nil }
         return id
     }
 
     /// The ghost of `nick` (a client of `node`), created if this node has not met it yet; `nil`
     /// when a local client holds the nick (Redis settles that conflict: the local one is renamed).
-    private func ghost(_ nick: [UInt8], on node: [UInt8]) -> ClientID? {
+    func ghost(_ nick: [UInt8], on node: [UInt8]) -> ClientID? {
         if let id = nick.withUnsafeBytes({ state.client(named: $0) }) {
             guard isGhostID(id) else {
                 counters.nickConflicts += 1
@@ -539,14 +597,14 @@ final class ClusterNode: ChatObserver {
     }
 
     /// Takes a ghost out: its departure is announced to the local clients that shared a room.
-    private func remove(_ ghost: ClientID, reason: String?) {
+    func remove(_ ghost: ClientID, reason: String?) {
         state.disconnect(ghost, reason: reason)
         ghostNodes[ghost] = nil
         if ghost.index < isGhost.count { isGhost[ghost.index] = false }
         server.delivery.table.release(ghost)
     }
 
-    private func collectIfRoomless(_ ghost: ClientID) {
+    func collectIfRoomless(_ ghost: ClientID) {
         if state.roomNames(of: ghost).isEmpty { remove(ghost, reason: nil) }
     }
 
@@ -565,7 +623,7 @@ final class ClusterNode: ChatObserver {
         defer { applying = false }
         for member in state.members(of: name) ?? [] where isGhostID(member) {
             key.withUnsafeBytes { room in
-                state.perform(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: member)
+                state.replay(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: member)
             }
             collectIfRoomless(member)
         }
