@@ -113,7 +113,7 @@ extension ChatState {
             return
         }
         let existing = self.rooms.find(name.key)
-        if !self.replaying, existing.map({ !client.isMember(of: $0) }) ?? true, let observer = self.observer,
+        if let observer = self.observer, !self.replaying, existing.map({ !client.isMember(of: $0) }) ?? true,
             observer.chatWillJoin(id, room: existing?.name ?? name, key: key)
         {
             return

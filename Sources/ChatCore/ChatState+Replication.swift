@@ -50,12 +50,15 @@ extension ChatState {
     }
 
     /// Replaces the state of the room `name` with `state`, members' standing included (a member
-    /// `state` does not list as an operator or voiced loses it).
+    /// `state` does not list as an operator or voiced loses it), except for the members in
+    /// `keeping`, whose standing stays as it is.
     ///
     /// With `announcer`, the members hear what changed as if `announcer` had changed it: one
     /// ``ChatEvent/modeChanged(room:by:changes:)`` and, for a new topic, a
     /// ``ChatEvent/topicChanged(room:by:text:)`` from its setter. The observer is not told.
-    public func adopt(_ state: RoomState, in name: Name, announcingAs announcer: Name? = nil) {
+    public func adopt(
+        _ state: RoomState, in name: Name, keepingStandingOf keeping: Set<ClientID> = [], announcingAs announcer: Name? = nil
+    ) {
         guard let room = self.rooms.find(name.key) else { return }
         self.beginDispatch()
         defer { self.endDispatch() }
@@ -98,7 +101,7 @@ extension ChatState {
         let ops = Set(state.ops.map(\.key))
         let voices = Set(state.voices.map(\.key))
         room.forEachMember { member, _ in
-            guard let client = self.client(member) else { return }
+            guard let client = self.client(member), !keeping.contains(member) else { return }
             let op = ops.contains(client.nick.key)
             let voice = voices.contains(client.nick.key)
             if settings.ops.contains(member) != op {

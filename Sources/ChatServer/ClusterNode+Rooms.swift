@@ -44,8 +44,9 @@ struct RoomReplication {
     /// Rooms whose state this node holds: created here, or learned from a node that had it.
     var known: Set<[UInt8]> = []
     var lineages: [[UInt8]: Lineage] = [:]
-    /// Rooms whose state may have missed changes (a gap, a lost lease): the next state heard wins.
-    var stale: Set<[UInt8]> = []
+    /// How far each known room's state has come (``BusVersion``): what decides, after a split,
+    /// whose state a room takes.
+    var versions: [[UInt8]: BusVersion] = [:]
     var held: [[UInt8]: HeldJoin] = [:]
     var own: [[UInt8]: [OwnChange]] = [:]
 
@@ -55,7 +56,7 @@ struct RoomReplication {
     mutating func forget(_ key: [UInt8]) {
         known.remove(key)
         lineages[key] = nil
-        stale.remove(key)
+        versions[key] = nil
         own[key] = nil
     }
 
@@ -77,6 +78,19 @@ struct RoomReplication {
     mutating func record(_ change: OwnChange, room key: [UInt8]) {
         own[key, default: []].append(change)
         if own[key]!.count > Self.ownLimit { own[key]!.removeFirst() }
+    }
+
+    /// The version a change made here now takes the room to.
+    mutating func nextVersion(_ key: [UInt8], by node: [UInt8]) -> BusVersion {
+        let next = BusVersion(count: (versions[key]?.count ?? 0) + 1, node: node)
+        versions[key] = next
+        return next
+    }
+
+    /// Another node's change took the room to `version`: the count goes on from the highest heard.
+    mutating func witness(_ version: BusVersion, _ key: [UInt8]) {
+        guard known.contains(key) else { return }
+        if versions[key].map({ version.isAhead(of: $0) }) ?? true { versions[key] = version }
     }
 
     mutating func markDirty(_ key: [UInt8]) {
@@ -102,16 +116,20 @@ extension ClusterNode {
     func chatTopicChanged(room: Name, by client: ClientID, text: WireText) {
         guard !applying, !isGhostID(client), let nick = state.nickName(of: client), let details = state.details(of: room)
         else { return }
+        let key = roomKey(room)
         let message = BusMessage.topic(
-            room: bytes(room), nick: bytes(nick), setBy: Array(details.topicSetBy.utf8),
-            at: UInt64(max(0, details.topicSetAt)), text: Array(text))
-        publishOwn(message, room: roomKey(room), by: client)
+            room: bytes(room), version: rooms.nextVersion(key, by: nodeID), nick: bytes(nick),
+            setBy: Array(details.topicSetBy.utf8), at: UInt64(max(0, details.topicSetAt)), text: Array(text))
+        publishOwn(message, room: key, by: client)
     }
 
     func chatModesChanged(room: Name, by client: ClientID, changes: [RoomModeChange]) {
         guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        let key = roomKey(room)
         let changes = changes.map(BusModeChange.init)
-        publishOwn(.modes(room: bytes(room), nick: bytes(nick), changes: changes), room: roomKey(room), by: client)
+        publishOwn(
+            .modes(room: bytes(room), version: rooms.nextVersion(key, by: nodeID), nick: bytes(nick), changes: changes),
+            room: key, by: client)
     }
 
     func chatKicked(_ target: ClientID, room: Name, by client: ClientID, reason: WireText) {
@@ -224,6 +242,7 @@ extension ClusterNode {
             rooms.forget(key)
             rooms.known.insert(key)
             rooms.lineages[key] = Lineage(time: Self.wallMilliseconds(), node: nodeID)
+            rooms.versions[key] = BusVersion(count: 0, node: nodeID)
             announceState(of: key, room)
         } else if !rooms.known.contains(key), confirmedRooms.contains(key) {
             publish(.sync(room: key), on: roomChannel(key))
@@ -232,14 +251,17 @@ extension ClusterNode {
 
     /// Publishes the room's whole state, if this node holds it.
     func announceState(of key: [UInt8], _ name: Name) {
-        guard rooms.known.contains(key), let lineage = rooms.lineages[key], let room = state.roomState(of: name) else { return }
+        guard rooms.known.contains(key), let lineage = rooms.lineages[key], let version = rooms.versions[key],
+            let room = state.roomState(of: name)
+        else { return }
         var flags: [UInt8] = []
         if room.inviteOnly { flags.append(UInt8(ascii: "i")) }
         if room.moderated { flags.append(UInt8(ascii: "m")) }
         if room.noOutsideMessages { flags.append(UInt8(ascii: "n")) }
         if room.topicLocked { flags.append(UInt8(ascii: "t")) }
         let bus = BusRoomState(
-            room: bytes(name), lineage: lineage.time, lineageNode: lineage.node, createdAt: UInt64(max(0, room.createdAt)),
+            room: bytes(name), lineage: lineage.time, lineageNode: lineage.node, version: version,
+            createdAt: UInt64(max(0, room.createdAt)),
             flags: flags, key: room.key, limit: UInt64(max(0, room.limit ?? 0)), ops: room.ops.map(bytes),
             voices: room.voices.map(bytes), bans: room.bans.map { Array($0.utf8) }, topicSetAt: UInt64(max(0, room.topicSetAt)),
             topicSetBy: Array(room.topicSetBy.utf8), topic: room.topic)
@@ -255,13 +277,15 @@ extension ClusterNode {
 
     func applyRoomChange(_ message: BusMessage, from node: [UInt8]) {
         switch message {
-        case .topic(let room, let nick, let setBy, let at, let text):
+        case .topic(let room, let version, let nick, let setBy, let at, let text):
             rooms.markDirty(roomKey(room))
+            rooms.witness(version, roomKey(room))
             guard let ghost = ghost(nick, on: node) else { return }
             applyTopic(room, text, setBy: setBy, at: at, from: ghost)
             collectIfRoomless(ghost)
-        case .modes(let room, let nick, let changes):
+        case .modes(let room, let version, let nick, let changes):
             rooms.markDirty(roomKey(room))
+            rooms.witness(version, roomKey(room))
             guard let ghost = ghost(nick, on: node) else { return }
             applyModes(room, changes, from: ghost)
             collectIfRoomless(ghost)
@@ -305,34 +329,30 @@ extension ClusterNode {
         room.withUnsafeBytes { state.replay(.setModes(room: $0, changes: changes), from: client) }
     }
 
-    /// Another node's view of a room: taken whole if this node's is younger (or unknown, or
-    /// stale); for the same room, only what the sender says of its own clients' standing.
+    /// Another node's view of a room: taken whole if this node's is of a younger room (two
+    /// nodes created it at once) or unknown. Of the same room but ahead of this node's (it missed
+    /// changes: a split, a gap): its topic, modes and lists, and the standing of the sender's
+    /// clients; every other member keeps its standing here, since their own nodes speak for them
+    /// when they announce them (``announceMembers(of:answering:)``).
     private func applyState(_ bus: BusRoomState, from node: [UInt8]) {
         let key = roomKey(bus.room)
         rooms.markDirty(key)
         guard let name = bus.room.withUnsafeBytes({ state.roomName($0) }) else { return }
         let theirs = Lineage(time: bus.lineage, node: bus.lineageNode)
         let ours = rooms.known.contains(key) ? rooms.lineages[key] : nil
-        if ours == nil || theirs < ours! || rooms.stale.contains(key) {
-            let room = RoomState(bus)
-            // Local members hear what changed as from one of the room's operators.
-            let members = Set((state.members(of: name) ?? []).compactMap { state.nickName(of: $0)?.key })
-            let announcer = room.ops.first { members.contains($0.key) }
-            state.adopt(room, in: name, announcingAs: announcer)
-            rooms.known.insert(key)
-            rooms.lineages[key] = ours.map { min($0, theirs) } ?? theirs
-            rooms.stale.remove(key)
-        } else if theirs == ours {
-            let ops = Set(bus.ops.map { String(decoding: $0, as: UTF8.self).lowercased() })
-            let voices = Set(bus.voices.map { String(decoding: $0, as: UTF8.self).lowercased() })
-            for member in state.members(of: name) ?? [] where ghostNodes[member] == node {
-                guard let nick = state.nickName(of: member)?.string.lowercased() else { continue }
-                var status: MemberStatus = []
-                if ops.contains(nick) { status.insert(.op) }
-                if voices.contains(nick) { status.insert(.voice) }
-                state.setStanding(status, of: member, in: name)
-            }
-        }
+        let younger = ours == nil || theirs < ours!
+        let behind = theirs == ours && rooms.versions[key].map { bus.version.isAhead(of: $0) } ?? true
+        guard younger || behind else { return }
+        let members = state.members(of: name) ?? []
+        let keeping = younger ? [] : Set(members.filter { ghostNodes[$0] != node })
+        let room = RoomState(bus)
+        // Local members hear what changed as from one of the room's operators.
+        let nicks = Set(members.compactMap { state.nickName(of: $0)?.key })
+        let announcer = room.ops.first { nicks.contains($0.key) }
+        state.adopt(room, in: name, keepingStandingOf: keeping, announcingAs: announcer)
+        rooms.known.insert(key)
+        rooms.lineages[key] = theirs
+        rooms.versions[key] = bus.version
     }
 
     /// This node's own change came back through the room's channel: if another node's change to
@@ -347,10 +367,10 @@ extension ClusterNode {
         applying = true
         defer { applying = false }
         switch change.message {
-        case .topic(let room, let nick, let setBy, let at, let text):
+        case .topic(let room, _, let nick, let setBy, let at, let text):
             guard state.nickName(of: change.client).map(bytes) == nick else { return }
             applyTopic(room, text, setBy: setBy, at: at, from: change.client)
-        case .modes(let room, let nick, let changes):
+        case .modes(let room, _, let nick, let changes):
             guard state.nickName(of: change.client).map(bytes) == nick else { return }
             applyModes(room, changes, from: change.client)
         default:

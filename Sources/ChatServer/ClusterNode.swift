@@ -193,8 +193,6 @@ final class ClusterNode: ChatObserver {
             self.commands.send(["SET", "sb:lease:\(node)", String(self.epoch), "PX", String(Self.leaseMilliseconds)])
             self.server.log(.warn, "cluster: lease lost (frozen or cut off); rejoining under epoch \(self.epoch)")
             for ghost in Array(self.ghostNodes.keys) { self.remove(ghost, reason: "rejoining the cluster") }
-            // What it knows of its rooms may have moved on without it: the next state heard wins.
-            self.rooms.stale.formUnion(self.localMembers.keys)
             self.tracker = SequenceTracker()
             self.reassert()
             for key in self.localMembers.keys { self.publish(.sync(room: key), on: self.roomChannel(key)) }
@@ -351,7 +349,7 @@ final class ClusterNode: ChatObserver {
     func chatJoined(_ client: ClientID, room: Name) {
         guard !isGhostID(client), let nick = state.nickName(of: client) else { return }
         let key = roomKey(room)
-        let created = state.members(of: room)?.count == 1
+        let created = state.memberCount(of: room) == 1
         let count = (localMembers[key] ?? 0) + 1
         localMembers[key] = count
         if count == 1 {
@@ -453,8 +451,15 @@ final class ClusterNode: ChatObserver {
             return
         }
         let locals = (state.members(of: name) ?? []).filter { !isGhostID($0) }
-        publish(.here(room: Array(name.string.utf8), nicks: locals.compactMap { state.nickName(of: $0).map { Array($0.string.utf8) } }),
-            on: roomChannel(key))
+        // Each with its standing (`@` operator, `+` voiced): a node that meets them anew (after a
+        // split it forgot them) takes their own node's word for it.
+        let nicks = locals.compactMap { client in
+            state.nickName(of: client).map { nick in
+                let status = state.status(of: client, in: name)
+                return (status.contains(.op) ? [0x40] : []) + (status.contains(.voice) ? [0x2B] : []) + Array(nick.string.utf8)
+            }
+        }
+        publish(.here(room: Array(name.string.utf8), nicks: nicks), on: roomChannel(key))
         announceState(of: key, name)
         for client in locals {
             guard let away = state.awayMessage(of: client), let nick = state.nickName(of: client) else { continue }
@@ -474,8 +479,13 @@ final class ClusterNode: ChatObserver {
         }
         guard origin.node != nodeID else {
             if case .probe(let token) = message, token == probe?.token { probe = nil } else { counters.echoes += 1 }
-            if origin.epoch == epoch, channel.starts(with: "sb:r:".utf8) {
-                ownEchoed(message, sequence: origin.sequence, room: Array(channel.dropFirst(5)))
+            switch message {
+            case .topic, .modes:
+                if origin.epoch == epoch && channel.starts(with: "sb:r:".utf8) {
+                    ownEchoed(message, sequence: origin.sequence, room: Array(channel.dropFirst(5)))
+                }
+            default:
+                break
             }
             return
         }
@@ -490,15 +500,14 @@ final class ClusterNode: ChatObserver {
             counters.missed += Int(missed)
             if channelBytes.starts(with: "sb:r:".utf8) {
                 let key = Array(channelBytes.dropFirst(5))
-                // A state change may be among what was missed: the next state heard wins.
-                rooms.stale.insert(key)
+                // A state change may be among what was missed: the answers' state is ahead, then.
                 publish(.sync(room: key), on: roomChannel(key))
             }
         }
         applying = true
         apply(message, from: origin.node)
         applying = false
-        releaseReadyJoins()
+        if !rooms.held.isEmpty { releaseReadyJoins() }
     }
 
     private func apply(_ message: BusMessage, from node: [UInt8]) {
@@ -535,9 +544,16 @@ final class ClusterNode: ChatObserver {
             guard let ghost = existingGhost(nick) else { return }
             remove(ghost, reason: String(decoding: reason, as: UTF8.self))
         case .here(let room, let nicks):
-            for nick in nicks {
+            for entry in nicks {
+                let nick = Array(entry.drop { $0 == 0x40 || $0 == 0x2B })
                 guard let ghost = ghost(nick, on: node), !isMember(ghost, room) else { continue }
                 join(ghost, room)
+                var status: MemberStatus = []
+                if entry.prefix(2).contains(0x40) { status.insert(.op) }
+                if entry.prefix(2).contains(0x2B) { status.insert(.voice) }
+                if !status.isEmpty, let name = room.withUnsafeBytes({ state.roomName($0) }) {
+                    state.setStanding(status, of: ghost, in: name)
+                }
             }
             rooms.heard(here: !nicks.isEmpty, from: node, room: roomKey(room))
         case .sync(let room):

@@ -326,6 +326,67 @@ extension EndToEnd {
             try Self.sees(carol, "bob", "PRIVMSG", ["#den", "voiced, so heard"])
         }
 
+        @Test("a node frozen past its lease comes back to the room's state as it is now", .timeLimit(.minutes(1)))
+        func frozenNodeCatchesUp() throws {
+            let cluster = try IRCCluster(nodes: 2)
+            defer { cluster.stop() }
+            let (alice, bob) = try Self.aliceAndBob(cluster, in: "#den")
+            try alice.send("TOPIC #den :before the freeze")
+            try Self.sees(bob, "alice", "TOPIC", ["#den", "before the freeze"])
+            cluster.nodes[1].process.signal(SIGSTOP)
+            defer { cluster.nodes[1].process.signal(SIGCONT) }
+            try alice.expectLine(matching: { $0.sourceNick == "bob" && $0.command == "QUIT" }, "bob's node given up", timeout: .seconds(10))
+            try alice.send(lines: ["TOPIC #den :changed while you slept", "MODE #den +m"])
+            try alice.expectEventually(":\(alice.source) MODE #den +m")
+            cluster.nodes[1].process.signal(SIGCONT)
+            // The thawed node rejoins under a new epoch and adopts the room's state as the others
+            // hold it, telling its members what changed.
+            try Self.sees(bob, "alice", "TOPIC", ["#den", "changed while you slept"])
+            try Self.sees(alice, "bob", "JOIN", ["#den"])
+            let deadline = Deadline(.seconds(10))
+            var refused = false
+            while !refused && !deadline.hasPassed {
+                try bob.send("PRIVMSG #den :am I moderated?")
+                refused = bob.availableLines(within: .milliseconds(200)).contains { $0.isNumeric(404, ["bob", "#den"]) }
+            }
+            #expect(refused, "+m set while bob's node was frozen holds there too")
+            #expect(try Self.topic(bob, "#den").0 == "changed while you slept")
+        }
+
+        @Test("after Redis comes back, a room changed on both sides meanwhile takes the state of the side that changed it most", .timeLimit(.minutes(1)))
+        func redisOutageSettles() throws {
+            let cluster = try IRCCluster(nodes: 2)
+            defer { cluster.stop() }
+            let (alice, bob) = try Self.aliceAndBob(cluster, in: "#den")
+            try alice.send("MODE #den +o bob")
+            try Self.sees(bob, "alice", "MODE", ["#den", "+o", "bob"])
+            try alice.expectEventually(":\(alice.source) MODE #den +o bob")
+            let port = cluster.redis.port
+            cluster.redis.kill()
+            // Each side changes the room while the bus is down: nothing of it crosses. Node 2
+            // makes two changes to node 1's one, so its state is ahead.
+            try alice.send("TOPIC #den :node1's outage topic")
+            try alice.expect(":\(alice.source) TOPIC #den :node1's outage topic")
+            try bob.send(lines: ["TOPIC #den :node2's outage topic", "MODE #den +m"])
+            try bob.expect(":\(bob.source) TOPIC #den :node2's outage topic")
+            try bob.expect(":\(bob.source) MODE #den +m")
+            try cluster.redis.start(port: port)
+            // Node 1's members are told what changed: the MODE and then the TOPIC.
+            var told = (mode: false, topic: false)
+            try alice.expectLine(matching: { line in
+                told.mode = told.mode || (line.command == "MODE" && line.params == ["#den", "+m"])
+                told.topic = told.topic || line.isFrom("bob", "TOPIC", ["#den", "node2's outage topic"])
+                return told.mode && told.topic
+            }, "+m and node 2's topic", timeout: .seconds(15))
+            #expect(try Self.topic(alice, "#den").0 == "node2's outage topic")
+            #expect(try Self.topic(bob, "#den").0 == "node2's outage topic")
+            // Both keep their operators: each node speaks for its own clients' standing.
+            try Self.waitForNames(alice, "#den", ["@alice", "@bob"])
+            try Self.waitForNames(bob, "#den", ["@alice", "@bob"])
+            try alice.send("MODE #den")
+            try alice.expect(numeric: 324, ["alice", "#den", "+mnt"])
+        }
+
         @Test("two operators on two nodes setting the topic at once end with the same topic everywhere", .timeLimit(.minutes(1)))
         func concurrentTopicsConverge() throws {
             let cluster = try IRCCluster(nodes: 2)
