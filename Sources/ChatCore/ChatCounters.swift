@@ -68,6 +68,8 @@ public struct BusCounters: Sendable, Equatable {
     /// Messages and commands dropped: Redis down, over the output cap, duplicates, malformed.
     public var dropped = 0
     public var gaps = 0
+    /// Messages the gaps skipped: what this node knows it never got from the others.
+    public var missed = 0
     public var duplicates = 0
     public var reconnects = 0
     public var subscriptions = 0

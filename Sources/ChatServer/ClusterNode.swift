@@ -51,6 +51,13 @@ final class ClusterNode: ChatObserver {
     private var nextGuest = 0
     /// The liveness probe in flight through this node's own channel, and when it left.
     private var probe: (token: UInt64, sentAt: Int64)?
+    /// When the last lease renewal left, and when Redis last answered one (loop-clock ms). They
+    /// tell a stalled Redis (connected, answering nothing) from a stalled node or subscription.
+    private var lastRenewalSentAt: Int64 = 0
+    private var lastRenewalAnsweredAt: Int64 = 0
+    /// No reaping before this: after Redis stalled, every lease lapsed at once, and the other
+    /// nodes get a full lease period to renew theirs before any is taken for dead.
+    private var reapingResumesAt: Int64 = 0
     private var generator = SystemRandomNumberGenerator()
 
     /// How long a room's channel stays subscribed after its last local member left.
@@ -81,6 +88,7 @@ final class ClusterNode: ChatObserver {
         bus.dropped = redis.droppedNotConnected + redis.droppedOutputLimit + redis.droppedTooManyPending
             + redis.failedInFlight + counters.duplicates + counters.malformed
         bus.gaps = counters.gaps
+        bus.missed = counters.missed
         bus.duplicates = counters.duplicates
         bus.reconnects = max(0, redis.connects - 1) + max(0, subscriber.statistics.connects - 1)
         bus.subscriptions = subscriber.subscribedCount
@@ -133,6 +141,8 @@ final class ClusterNode: ChatObserver {
         }
         guard let outcome else { throw StartError("--redis: no answer from Redis within \(timeout / 1000) s") }
         try outcome.get()
+        lastRenewalSentAt = server.reactor.now
+        lastRenewalAnsweredAt = server.reactor.now
         // Guests of block k are guest<k>00001 and on: no two nodes hand out the same guest nick.
         nextGuest = max(1, guestBlock) * 100_000 + 1
         state.numberGuests(from: nextGuest)
@@ -171,18 +181,36 @@ final class ClusterNode: ChatObserver {
         return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 2 or 0
         """
 
-    /// Renews the lease; a node whose lease ran out while it was frozen or cut off takes it again
-    /// under a new epoch (others then see its streams start over), and says again who it has.
-    private func renewLease() {
+    /// Renews the lease. A node whose lease ran out while it was frozen or cut off takes it again
+    /// under a new epoch (others then see its streams start over), and says again who it has. One
+    /// whose lease ran out while it ran on time was not frozen: Redis was (connected, answering
+    /// nothing), so what this node knows is not stale and everything it sent is still queued; it
+    /// keeps its epoch and only says again who it has, in case a node took it for dead meanwhile.
+    private func renewLease(reasserting: Bool = false) {
         guard commands.state == .ready else { return }
         let node = String(decoding: nodeID, as: UTF8.self)
         let epochBefore = epoch
+        let sentAt = server.reactor.now
+        let ranOnTime = sentAt - lastRenewalSentAt < Int64(Self.leaseMilliseconds)
+        lastRenewalSentAt = sentAt
         commands.send(["EVAL", Self.renewScript, "1", "sb:lease:\(node)", String(epoch), String(Self.leaseMilliseconds)]) {
             reply in
+            let now = self.server.reactor.now
+            self.lastRenewalAnsweredAt = now
+            if now - sentAt > 2_000 {
+                // Redis stalled: the other nodes' leases lapsed with this one's.
+                self.reapingResumesAt = now + Int64(Self.leaseMilliseconds)
+            }
             guard case .success(let reply) = reply, let result = reply.integer, result != 1, epochBefore == self.epoch
             else { return }
             if result == 0 {
                 self.server.log(.error, "cluster: another process holds node id \(node); not renewing")
+                return
+            }
+            if ranOnTime {
+                guard !reasserting else { return }
+                self.server.log(.warn, "cluster: lease lapsed while Redis was not answering; taken again under the same epoch")
+                self.reassert(renewing: false)
                 return
             }
             // The lease had expired: this node was given up for dead (its clients reaped elsewhere),
@@ -200,10 +228,10 @@ final class ClusterNode: ChatObserver {
     }
 
     /// After a reconnect or a new epoch: the node's id, its clients' nicks, and who is in each room.
-    private func reassert() {
+    private func reassert(renewing: Bool = true) {
         let node = String(decoding: nodeID, as: UTF8.self)
         // The lease before the set of nodes: a reaper must never find this node listed without one.
-        renewLease()
+        if renewing { renewLease(reasserting: true) }
         commands.send(["SADD", "sb:nodes", node])
         for key in localMembers.keys {
             guard let name = key.withUnsafeBytes({ state.roomName($0) }) else { continue }
@@ -227,7 +255,7 @@ final class ClusterNode: ChatObserver {
     /// Every second: any node in `sb:nodes` without a lease is dead. One node (whoever sets
     /// `sb:reap:<node>` first) frees its nicks and tells everyone, who forget its clients.
     private func reapDeadNodes() {
-        guard commands.state == .ready else { return }
+        guard commands.state == .ready, server.reactor.now >= reapingResumesAt else { return }
         commands.send(["SMEMBERS", "sb:nodes"]) { reply in
             guard case .success(let reply) = reply else { return }
             for element in reply.elements {
@@ -255,6 +283,10 @@ final class ClusterNode: ChatObserver {
     private func checkProbe() {
         let now = server.reactor.now
         if let probe, now - probe.sentAt > 5_000, subscriber.state == .ready {
+            // Unheard, but Redis has not answered a renewal for as long either: Redis itself is
+            // stalled, not the subscription. A new connection would wait behind it the same, and
+            // what the old one is about to receive would be lost, so wait for the probe instead.
+            if now - lastRenewalAnsweredAt > 2_000 { return }
             counters.probesLost += 1
             server.log(.warn, "cluster: own probe not heard back in 5 s; reconnecting the subscription")
             self.probe = nil
@@ -560,7 +592,10 @@ final class ClusterNode: ChatObserver {
             announceMembers(of: roomKey(room), answering: true)
         case .nodeDown(let dead):
             if dead == nodeID {
-                // Given up for dead while alive: the lease renewal rejoins under a new epoch.
+                // Given up for dead while alive. Frozen, the lease renewal rejoins under a new
+                // epoch; otherwise (Redis stalled, this node ran on time) saying again who it has
+                // restores what the others just forgot.
+                if server.reactor.now - lastRenewalSentAt < Int64(Self.leaseMilliseconds) { reassert(renewing: false) }
                 return
             }
             forgetNode(dead)

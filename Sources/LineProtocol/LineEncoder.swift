@@ -170,7 +170,8 @@ public enum LineEncoder {
         ] + (counters.bus.map { bus -> [(name: StaticString, value: Int)] in
             [
                 ("bus_connected", bus.connected), ("bus_published", bus.published), ("bus_received", bus.received),
-                ("bus_dropped", bus.dropped), ("bus_gaps", bus.gaps), ("bus_duplicates", bus.duplicates),
+                ("bus_dropped", bus.dropped), ("bus_gaps", bus.gaps), ("bus_missed", bus.missed),
+                ("bus_duplicates", bus.duplicates),
                 ("bus_reconnects", bus.reconnects), ("bus_subscriptions", bus.subscriptions),
                 ("bus_remote_clients", bus.remoteClients),
             ]

@@ -66,21 +66,24 @@ public final class Connection: Selectable {
     /// Waiting in the reactor's coalescing queue (output from ``enqueue(_:)`` only).
     @exclusivity(unchecked) var queuedLazily = false
     @exclusivity(unchecked) var flags: Flags = []
-    private var lastWrittenNewline = true
+    @exclusivity(unchecked) private var lastWrittenNewline = true
     /// The kernel refused part of the last flush: the peer is not keeping up. Only then does
     /// queued output past ``maxOutboundBytes`` count as a slow consumer; a backlog that is merely
     /// waiting for this iteration's flush (the peer reads fine, a flooder just sent a lot) does not.
-    private var peerBehind = false
+    @exclusivity(unchecked) private var peerBehind = false
     /// False while queued output is above ``highWatermark`` and has not yet drained to ``lowWatermark``.
-    public private(set) var isWritable = true
+    @exclusivity(unchecked) public private(set) var isWritable = true
 
     /// The reactor this connection belongs to.
     ///
-    /// `unowned(unsafe)`: every write touches the reactor (its buffer pool, its flush queue), and a
-    /// checked `unowned` load costs an atomic retain/release pair per message. A connection lives
-    /// inside its reactor's registration table until its close is delivered; do not use one after
-    /// its reactor is gone.
-    public unowned(unsafe) let reactor: Reactor
+    /// Not retained: a connection lives inside its reactor's registration table until its close is
+    /// delivered; do not use one after its reactor is gone.
+    public var reactor: Reactor { unownedReactor.takeUnretainedValue() }
+    /// Every write and flush touches the reactor (its buffer pool, its flush queue, its counters).
+    /// A checked `unowned` load costs an atomic retain/release pair per use, and even an
+    /// `unowned(unsafe)` one is copied (a retain/release pair) around every call or field access
+    /// the optimizer cannot see through; ``withReactor(_:)`` borrows it with neither.
+    private let unownedReactor: Unmanaged<Reactor>
     /// Receives this connection's events. Set it in the accept or connect callback.
     public var handler: (any ConnectionHandler)?
     @exclusivity(unchecked) var output = OutputBuffer()
@@ -174,7 +177,7 @@ public final class Connection: Selectable {
     }
 
     init(reactor: Reactor, fd: Int32, state: State) {
-        self.reactor = reactor
+        unownedReactor = Unmanaged.passUnretained(reactor)
         self.state = state
         settings = SharedOutputSettings.standard
         checkAbove = settings.checkAbove
@@ -224,6 +227,13 @@ public final class Connection: Selectable {
     /// The local address of this socket.
     public var localAddress: SocketAddress? { try? Posix.localAddress(fd) }
 
+    /// Runs `body` with the reactor borrowed: no retain or release (see ``unownedReactor``). For
+    /// the paths every message takes.
+    @inline(__always)
+    func withReactor<Result>(_ body: (Reactor) throws -> Result) rethrows -> Result {
+        try unownedReactor._withUnsafeGuaranteedRef(body)
+    }
+
     // MARK: Writing
 
     /// Queues `bytes` for sending at the end of this iteration. Ignored once the connection is
@@ -233,7 +243,7 @@ public final class Connection: Selectable {
         guard append(bytes) else { return }
         if !queuedForFlush {
             queuedForFlush = true
-            reactor.flushQueue.append(self)
+            withReactor { $0.flushQueue.append(self) }
         }
         checkLimits()
     }
@@ -262,14 +272,14 @@ public final class Connection: Selectable {
         guard state == .open || state == .connecting else { return false }
         if !output.hasRoom(for: bytes.count) {
             // Past 4 GiB queued (only with a hard limit set above 1 GiB): lost like a peer over it.
-            guard output.makeRoom(bytes.count, pool: reactor.pool) else {
+            guard withReactor({ output.makeRoom(bytes.count, pool: $0.pool) }) else {
                 overflow(.outputLimitExceeded)
                 return false
             }
         }
         output.appendAssumingRoom(bytes)
         // The reactor-wide total, O(1): queued = appended - drained.
-        reactor.outputAppended &+= bytes.count
+        withReactor { $0.outputAppended &+= bytes.count }
         return true
     }
 
@@ -320,15 +330,17 @@ public final class Connection: Selectable {
         guard state == .open || state == .closingAfterFlush else { return }
         if !output.isEmpty {
             let pending = output.readable
-            let chunk = min(pending.count, reactor.writeBudget)
+            let chunk = min(pending.count, withReactor { $0.writeBudget })
             do {
                 switch try Posix.write(fd, pending.baseAddress!, count: chunk) {
                 case .processed(let n):
                     peerBehind = n < chunk
                     if n > 0 {
                         lastWrittenNewline = pending[n - 1] == 10
-                        output.consume(n, pool: reactor.pool)
-                        reactor.outputDrained &+= n
+                        withReactor { reactor in
+                            output.consume(n, pool: reactor.pool)
+                            reactor.outputDrained &+= n
+                        }
                     }
                 case .wouldBlock:
                     peerBehind = true
@@ -452,7 +464,7 @@ public final class Connection: Selectable {
         case .closed:
             return
         }
-        reactor.reregister(self, interest: wanted)
+        withReactor { $0.reregister(self, interest: wanted) }
     }
 
     // MARK: Closing

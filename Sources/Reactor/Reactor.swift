@@ -78,13 +78,13 @@ public final class Reactor {
     /// 16 KB reads and 64 KB writes): a broadcast server turns every byte read from one sender
     /// into a slightly longer line for each recipient, and a recipient that reads as fast as the
     /// sender writes must never fall behind just because its writes were capped below the input.
-    public var writeBudget = 256 * 1024
+    @exclusivity(unchecked) public var writeBudget = 256 * 1024
     /// How many reads (of up to ``scratchSize`` bytes) one readable connection gets per wakeup
     /// before others get a turn.
-    public var readsPerWakeup = 1
+    @exclusivity(unchecked) public var readsPerWakeup = 1
 
     /// Monotonic milliseconds, refreshed once per iteration (cheap to read in callbacks).
-    public private(set) var now: Int64
+    @exclusivity(unchecked) public private(set) var now: Int64
 
     /// When the output pool is next trimmed (loop-clock ms).
     private var nextPoolTrim: Int64 = 0

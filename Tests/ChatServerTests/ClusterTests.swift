@@ -44,6 +44,10 @@ final class RedisProcess: @unchecked Sendable {
         self.child = child
     }
 
+    /// SIGSTOP / SIGCONT: Redis stops answering while every connection to it stays up.
+    func freeze() { child?.signal(SIGSTOP) }
+    func thaw() { child?.signal(SIGCONT) }
+
     /// SIGKILL: every node loses its bus at once.
     func kill() {
         child?.kill()

@@ -4,8 +4,9 @@ import Testing
 extension EndToEnd {
     @Suite("Command line")
     struct Flags {
-        /// Bad arguments and the flag the error message must name. `--port 0` goes first in every run,
-        /// so a case the parser wrongly accepted would not bind the default port.
+        /// Bad arguments and the flag the error message must name. Port 0 for every listener goes
+        /// first in every run (``ServerProcess/quietPorts``), so a case the parser wrongly accepted
+        /// would not bind a default port.
         static let badFlags: [([String], String)] = [
             (["--bogus"], "--bogus"),
             (["-x"], "-x"),
@@ -40,7 +41,7 @@ extension EndToEnd {
             arguments: badFlags
         )
         func badFlag(arguments: [String], flag: String) throws {
-            let outcome = try ServerProcess.run(["--port", "0"] + arguments, timeout: .seconds(5))
+            let outcome = try ServerProcess.run(ServerProcess.quietPorts + arguments, timeout: .seconds(5))
             #expect(outcome.status == .exited(2))
             let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.count == 2 && lines[1].isEmpty, "expected one line, got \(outcome.stderr.debugDescription)")
@@ -82,7 +83,7 @@ extension EndToEnd {
         func portInUse() throws {
             let first = try ServerProcess.start()
             defer { first.stop() }
-            let outcome = try ServerProcess.run(["--port", "\(first.port)"], timeout: .seconds(5))
+            let outcome = try ServerProcess.run(ServerProcess.quietPorts + ["--port", "\(first.port)"], timeout: .seconds(5))
             #expect(outcome.status != .exited(0))
             #expect(outcome.stderr.contains("127.0.0.1:\(first.port)"), "got \(outcome.stderr.debugDescription)")
             #expect(outcome.stderr.lowercased().contains("in use"), "got \(outcome.stderr.debugDescription)")
@@ -93,7 +94,7 @@ extension EndToEnd {
 
         @Test("an address that cannot be parsed makes the server exit non-zero naming --host", .timeLimit(.minutes(1)))
         func badHost() throws {
-            let outcome = try ServerProcess.run(["--port", "0", "--host", "not-an-address"], timeout: .seconds(5))
+            let outcome = try ServerProcess.run(ServerProcess.quietPorts + ["--host", "not-an-address"], timeout: .seconds(5))
             #expect(outcome.status != .exited(0))
             #expect(
                 outcome.stderr.contains("--host") || outcome.stderr.contains("not-an-address"),

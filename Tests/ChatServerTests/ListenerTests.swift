@@ -81,7 +81,7 @@ extension EndToEnd {
             defer { unlink(path) }
             let first = try ServerProcess.start(["--unix", path])
             defer { first.stop() }
-            let outcome = try ServerProcess.run(["--port", "0", "--unix", path], timeout: .seconds(5))
+            let outcome = try ServerProcess.run(ServerProcess.quietPorts + ["--unix", path], timeout: .seconds(5))
             #expect(outcome.status != .exited(0))
             #expect(outcome.stderr.contains(path), "got \(outcome.stderr.debugDescription)")
             // The first server still owns the path.

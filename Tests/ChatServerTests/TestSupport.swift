@@ -59,6 +59,11 @@ final class ServerProcess: @unchecked Sendable {
         let stderr: String
     }
 
+    /// Port 0 for every TCP listener, for runs expected to fail on another flag: with the IRC and
+    /// web defaults (6667, 8080) such a run failed instead on whatever else held those ports (an
+    /// irctest run, another checkout's tests), naming them rather than the flag under test.
+    static let quietPorts = ["--port", "0", "--irc-port", "0", "--http-port", "0"]
+
     /// Runs `switchboard arguments` to completion (killing it after `timeout`).
     static func run(_ arguments: [String], timeout: Duration = .seconds(10)) throws -> Outcome {
         let stdoutPath = temporaryPath("stdout")
@@ -108,6 +113,9 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends a signal to the server.
     func signal(_ signal: Int32) { child.signal(signal) }
+
+    /// The server's user plus system CPU time so far, in clock ticks.
+    func cpuTicks() throws -> Int { try child.cpuTicks() }
 
     /// Waits up to `timeout` for the server to exit; `nil` if it is still running.
     func waitForExit(timeout: Duration) -> ChildProcess.ExitStatus? { child.waitForExit(timeout: timeout) }
