@@ -51,10 +51,17 @@ final class ClusterNode: ChatObserver {
     private var nextGuest = 0
     /// The liveness probe in flight through this node's own channel, and when it left.
     private var probe: (token: UInt64, sentAt: Int64)?
-    /// When the last lease renewal left, and when Redis last answered one (loop-clock ms). They
-    /// tell a stalled Redis (connected, answering nothing) from a stalled node or subscription.
-    private var lastRenewalSentAt: Int64 = 0
+    /// When the once-a-second timer last ran, and when Redis last answered a lease renewal
+    /// (loop-clock ms). They tell a stalled Redis (connected, answering nothing) or a Redis that
+    /// restarted from a node that was frozen itself, and from a wedged subscription.
+    private var lastTickAt: Int64 = 0
     private var lastRenewalAnsweredAt: Int64 = 0
+    /// Rooms whose members are still to be re-claimed and announced after a reconnect, a few per
+    /// loop iteration, so a node with many rooms keeps serving its clients meanwhile.
+    private var reassertQueue: [[UInt8]] = []
+    private var reassertClaimed: Set<ClientID> = []
+    private var reassertTimer: Reactor.Timer?
+    static let reassertRoomsPerIteration = 64
     /// No reaping before this: after Redis stalled, every lease lapsed at once, and the other
     /// nodes get a full lease period to renew theirs before any is taken for dead.
     private var reapingResumesAt: Int64 = 0
@@ -70,7 +77,10 @@ final class ClusterNode: ChatObserver {
         var echoes = 0
         var duplicates = 0
         var gaps = 0
+        /// Chat lines other nodes sent that gaps show never arrived.
         var missed = 0
+        /// Other messages (joins, parts, member lists, syncs) the same way.
+        var missedControl = 0
         var malformed = 0
         var nickConflicts = 0
         var reapedNodes = 0
@@ -141,7 +151,7 @@ final class ClusterNode: ChatObserver {
         }
         guard let outcome else { throw StartError("--redis: no answer from Redis within \(timeout / 1000) s") }
         try outcome.get()
-        lastRenewalSentAt = server.reactor.now
+        lastTickAt = server.reactor.now
         lastRenewalAnsweredAt = server.reactor.now
         // Guests of block k are guest<k>00001 and on: no two nodes hand out the same guest nick.
         nextGuest = max(1, guestBlock) * 100_000 + 1
@@ -155,12 +165,14 @@ final class ClusterNode: ChatObserver {
             self.renewLease()
             self.reapDeadNodes()
             self.checkProbe()
+            self.lastTickAt = self.server.reactor.now
         })
         server.log(.info, "cluster: node \(node) (epoch \(epoch)) joined through Redis at \(commands.address)")
     }
 
     func leave() {
         for timer in timers { timer.cancel() }
+        reassertTimer?.cancel()
         let node = String(decoding: nodeID, as: UTF8.self)
         commands.send(["DEL", "sb:lease:\(node)"])
         commands.send(["SREM", "sb:nodes", node])
@@ -181,18 +193,18 @@ final class ClusterNode: ChatObserver {
         return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 2 or 0
         """
 
-    /// Renews the lease. A node whose lease ran out while it was frozen or cut off takes it again
-    /// under a new epoch (others then see its streams start over), and says again who it has. One
-    /// whose lease ran out while it ran on time was not frozen: Redis was (connected, answering
-    /// nothing), so what this node knows is not stale and everything it sent is still queued; it
-    /// keeps its epoch and only says again who it has, in case a node took it for dead meanwhile.
+    /// Renews the lease. A node whose lease ran out while it was frozen takes it again under a new
+    /// epoch (others then see its streams start over), and says again who it has. One whose lease
+    /// ran out while it ran on time was not frozen: Redis was (connected, answering nothing) or it
+    /// restarted empty. What this node knows is then not stale beyond what the sequence numbers
+    /// will show as gaps (and resync), so it keeps its epoch, which lets the others count exactly
+    /// what they missed, and only says again who it has, in case a node took it for dead.
     private func renewLease(reasserting: Bool = false) {
         guard commands.state == .ready else { return }
         let node = String(decoding: nodeID, as: UTF8.self)
         let epochBefore = epoch
         let sentAt = server.reactor.now
-        let ranOnTime = sentAt - lastRenewalSentAt < Int64(Self.leaseMilliseconds)
-        lastRenewalSentAt = sentAt
+        let ranOnTime = sentAt - lastTickAt < Int64(Self.leaseMilliseconds)
         commands.send(["EVAL", Self.renewScript, "1", "sb:lease:\(node)", String(epoch), String(Self.leaseMilliseconds)]) {
             reply in
             let now = self.server.reactor.now
@@ -227,18 +239,33 @@ final class ClusterNode: ChatObserver {
         }
     }
 
-    /// After a reconnect or a new epoch: the node's id, its clients' nicks, and who is in each room.
+    /// After a reconnect or a new epoch: the node's id, its clients' nicks, and who is in each room
+    /// (the rooms a few at a time, see ``reassertQueue``).
     private func reassert(renewing: Bool = true) {
         let node = String(decoding: nodeID, as: UTF8.self)
         // The lease before the set of nodes: a reaper must never find this node listed without one.
         if renewing { renewLease(reasserting: true) }
         commands.send(["SADD", "sb:nodes", node])
-        for key in localMembers.keys {
+        reassertQueue = Array(localMembers.keys)
+        reassertClaimed.removeAll()
+        if reassertTimer == nil { reassertSome() }
+    }
+
+    private func reassertSome() {
+        reassertTimer = nil
+        guard commands.state == .ready else { return }  // The next reconnect starts over.
+        for _ in 0..<Self.reassertRoomsPerIteration {
+            guard let key = reassertQueue.popLast() else { break }
             guard let name = key.withUnsafeBytes({ state.roomName($0) }) else { continue }
-            for id in state.members(of: name) ?? [] where !isGhostID(id) {
+            for id in state.members(of: name) ?? [] where !isGhostID(id) && reassertClaimed.insert(id).inserted {
                 if let nick = state.nickName(of: id) { claim(nick, for: id) }
             }
             announceMembers(of: key)
+        }
+        if reassertQueue.isEmpty {
+            reassertClaimed.removeAll()
+        } else {
+            reassertTimer = server.reactor.schedule(afterMilliseconds: 0) { [unowned self] in self.reassertSome() }
         }
     }
 
@@ -300,12 +327,23 @@ final class ClusterNode: ChatObserver {
 
     // MARK: Publishing
 
-    /// Publishes `message` on `channel`; returns its sequence number there. `receivers`, if given,
-    /// hears how many subscribers Redis delivered it to (this node's own subscription included).
+    /// Chat lines and the rest (joins, parts, member lists, syncs, room state) are numbered apart
+    /// on each channel, so a gap in the lines counts exactly the lines lost, whatever else was.
+    private static func stream(_ channel: [UInt8], of message: BusMessage) -> [UInt8] {
+        switch message {
+        case .said, .saidPrivately: channel
+        default: channel + [0]
+        }
+    }
+
+    /// Publishes `message` on `channel`; returns its sequence number in its stream there.
+    /// `receivers`, if given, hears how many subscribers Redis delivered it to (this node's own
+    /// subscription included).
     @discardableResult
     func publish(_ message: BusMessage, on channel: [UInt8], receivers: ((Int) -> Void)? = nil) -> UInt64 {
-        let sequence = (sequences[channel] ?? 0) + 1
-        sequences[channel] = sequence
+        let stream = Self.stream(channel, of: message)
+        let sequence = (sequences[stream] ?? 0) + 1
+        sequences[stream] = sequence
         scratch.removeAll()
         message.encode(from: BusOrigin(node: nodeID, epoch: epoch, sequence: sequence), into: &scratch)
         let reply: RedisConnection.ReplyHandler? = receivers.map { receivers in
@@ -350,8 +388,14 @@ final class ClusterNode: ChatObserver {
                 if self.state.client(named: guest.withUnsafeBytes { $0 }) == nil {
                     guest.withUnsafeMutableBytes { self.state.perform(.rename(to: UnsafeRawBufferPointer($0)), from: id) }
                     // Nodes that heard of this client under the nick it lost (which they give to
-                    // its owner) learn its new one from its rooms' member lists.
-                    for room in self.state.roomNames(of: id) { self.announceMembers(of: self.roomKey(room)) }
+                    // its owner) learn its new one from its rooms' member lists. And this node asks
+                    // for theirs: one that came while this client held the nick could not show
+                    // its owner here (a thawed node's member lists race its nick claims).
+                    for room in self.state.roomNames(of: id) {
+                        let key = self.roomKey(room)
+                        self.announceMembers(of: key)
+                        self.publish(.sync(room: key), on: self.roomChannel(key))
+                    }
                     break
                 }
             }
@@ -455,7 +499,9 @@ final class ClusterNode: ChatObserver {
             guard self.localMembers[key] == nil else { return }
             self.subscriber.unsubscribe([self.roomChannel(key)])
             self.confirmedRooms.remove(key)
-            self.tracker.forget(channel: self.roomChannel(key))
+            let channel = self.roomChannel(key)
+            self.tracker.forget(channel: channel)
+            self.tracker.forget(channel: channel + [0])
             self.dropGhosts(fromRoom: key)
             self.rooms.forget(key)
         }
@@ -522,14 +568,17 @@ final class ClusterNode: ChatObserver {
             return
         }
         let channelBytes = Array(channel)
-        switch tracker.record(origin, channel: channelBytes) {
+        switch tracker.record(origin, channel: Self.stream(channelBytes, of: message)) {
         case .next: break
         case .duplicate:
             counters.duplicates += 1
             return
         case .gap(let missed):
             counters.gaps += 1
-            counters.missed += Int(missed)
+            switch message {
+            case .said, .saidPrivately: counters.missed += Int(missed)
+            default: counters.missedControl += Int(missed)
+            }
             if channelBytes.starts(with: "sb:r:".utf8) {
                 let key = Array(channelBytes.dropFirst(5))
                 // A state change may be among what was missed: the answers' state is ahead, then.
@@ -576,13 +625,25 @@ final class ClusterNode: ChatObserver {
             guard let ghost = existingGhost(nick) else { return }
             remove(ghost, reason: String(decoding: reason, as: UTF8.self))
         case .here(let room, let nicks):
-            for entry in nicks {
-                let nick = Array(entry.drop { $0 == 0x40 || $0 == 0x2B })
+            // The sender's whole list: its clients here that are not on it left while a message
+            // saying so was lost. Each nick may carry its standing (`@`, `+`) in front.
+            let entries = nicks.map { entry in (nick: Array(entry.drop { $0 == 0x40 || $0 == 0x2B }), standing: entry.prefix(2)) }
+            if let name = room.withUnsafeBytes({ state.roomName($0) }) {
+                let listed = Set(entries.map { $0.nick.map(Self.foldASCII) })
+                for id in state.members(of: name) ?? [] where ghostNodes[id] == node {
+                    guard let nick = state.nickName(of: id), !listed.contains(nick.string.utf8.map(Self.foldASCII)) else { continue }
+                    room.withUnsafeBytes { room in
+                        state.replay(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: id)
+                    }
+                    collectIfRoomless(id)
+                }
+            }
+            for (nick, standing) in entries {
                 guard let ghost = ghost(nick, on: node), !isMember(ghost, room) else { continue }
                 join(ghost, room)
                 var status: MemberStatus = []
-                if entry.prefix(2).contains(0x40) { status.insert(.op) }
-                if entry.prefix(2).contains(0x2B) { status.insert(.voice) }
+                if standing.contains(0x40) { status.insert(.op) }
+                if standing.contains(0x2B) { status.insert(.voice) }
                 if !status.isEmpty, let name = room.withUnsafeBytes({ state.roomName($0) }) {
                     state.setStanding(status, of: ghost, in: name)
                 }
@@ -595,7 +656,7 @@ final class ClusterNode: ChatObserver {
                 // Given up for dead while alive. Frozen, the lease renewal rejoins under a new
                 // epoch; otherwise (Redis stalled, this node ran on time) saying again who it has
                 // restores what the others just forgot.
-                if server.reactor.now - lastRenewalSentAt < Int64(Self.leaseMilliseconds) { reassert(renewing: false) }
+                if server.reactor.now - lastTickAt < Int64(Self.leaseMilliseconds) { reassert(renewing: false) }
                 return
             }
             forgetNode(dead)
@@ -616,6 +677,9 @@ final class ClusterNode: ChatObserver {
         guard let name = room.withUnsafeBytes({ state.roomName($0) }) else { return false }
         return state.isMember(ghost, of: name)
     }
+
+    @inline(__always)
+    private static func foldASCII(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
     func existingGhost(_ nick: [UInt8]) -> ClientID? {
         guard let id = nick.withUnsafeBytes({ state.client(named: $0) }), isGhostID(id) else { return nil }

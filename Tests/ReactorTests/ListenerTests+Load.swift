@@ -104,8 +104,10 @@ extension ListenerTests {
         let after = try milliseconds { try probe.roundTrip("after the storm") }
         worst = max(worst, after)
         print("massClose: slowest echo during the storm \(worst) ms, right after it \(after) ms")
-        // SwiftNIO issue #894 saw 10-30 s stalls here; a debug build of echo-server stays near 10 ms.
-        #expect(worst < 100, "slowest echo round trip \(worst) ms")
+        // SwiftNIO issue #894 saw 10-30 s stalls here; a debug build of echo-server stays near 10 ms
+        // on a quiet machine, and 132 ms was seen with both cores busy compiling: the bound catches
+        // a stall, not a slow machine (make bench-storm measures the loop's own iteration times).
+        #expect(worst < 1_000, "slowest echo round trip \(worst) ms")
         #expect(
             waitUntil(timeout: .seconds(10)) { server.descriptorCount == idle + 1 },
             "server still holds \(String(describing: server.descriptorCount)) descriptors, idle \(idle)")
