@@ -185,8 +185,10 @@ extension ClusterNode {
         var held = HeldJoin()
         held.clients = [(client, line)]
         held.timer = server.reactor.schedule(afterMilliseconds: Self.holdMilliseconds) { [unowned self] in
+            if self.rooms.held[roomKey] != nil { self.counters.joinsHeldTimedOut += 1 }
             self.release(roomKey)
         }
+        counters.joinsHeld += 1
         rooms.held[roomKey] = held
         if subscriber.isSubscribed(to: roomChannel(roomKey)) && confirmedRooms.contains(roomKey) {
             askForState(of: roomKey)
@@ -350,6 +352,7 @@ extension ClusterNode {
         let nicks = Set(members.compactMap { state.nickName(of: $0)?.key })
         let announcer = room.ops.first { nicks.contains($0.key) }
         state.adopt(room, in: name, keepingStandingOf: keeping, announcingAs: announcer)
+        counters.statesAdopted += 1
         rooms.known.insert(key)
         rooms.lineages[key] = theirs
         rooms.versions[key] = bus.version
@@ -364,6 +367,7 @@ extension ClusterNode {
         changes.removeFirst(index + 1)
         rooms.own[key] = changes.isEmpty ? nil : changes
         guard change.dirty, !isGhostID(change.client) else { return }
+        counters.changesReapplied += 1
         applying = true
         defer { applying = false }
         switch change.message {

@@ -85,8 +85,15 @@ final class ClusterNode: ChatObserver {
         var nickConflicts = 0
         var reapedNodes = 0
         var probesLost = 0
+        /// First joins held until the room's other nodes answered, and those that gave up waiting.
+        var joinsHeld = 0
+        var joinsHeldTimedOut = 0
+        /// Rooms whose state came whole from another node (a younger room, or one behind).
+        var statesAdopted = 0
+        /// Own topic and mode changes applied again, another node's having come in between.
+        var changesReapplied = 0
     }
-    private(set) var counters = Counters()
+    var counters = Counters()
     var ghostCount: Int { ghostNodes.count }
     /// The bus for `/stats` and the log.
     var busCounters: BusCounters {
