@@ -167,6 +167,13 @@ extension EndToEnd {
             try Self.sees(alice, "bob", "MODE", ["#ops", "+m"])
             try bob.send("TOPIC #ops :set from node 2")
             try Self.sees(alice, "bob", "TOPIC", ["#ops", "set from node 2"])
+            // And kicks from there a member of the first node.
+            let carol = try cluster.nodes[0].register("carol")
+            try carol.join("#ops")
+            try Self.sees(bob, "carol", "JOIN", ["#ops"])
+            try bob.send("KICK #ops carol :bob says so")
+            try carol.expect(":bob!line@line KICK #ops carol :bob says so")
+            try Self.sees(alice, "bob", "KICK", ["#ops", "carol", "bob says so"])
             try bob.send("MODE #ops -o alice")
             try Self.sees(alice, "bob", "MODE", ["#ops", "-o", "alice"])
             try alice.send("MODE #ops -m")
@@ -202,7 +209,7 @@ extension EndToEnd {
 
         @Test("+k, +l counting members on both nodes, and +i with an invitation from another node", .timeLimit(.minutes(1)))
         func keyLimitAndInvitation() throws {
-            let cluster = try IRCCluster(nodes: 2)
+            let cluster = try IRCCluster(nodes: 3)
             defer { cluster.stop() }
             let alice = try cluster.nodes[0].register("alice")
             try alice.join("#vault")
@@ -235,6 +242,16 @@ extension EndToEnd {
             try carol.expect(":\(carol.source) JOIN #vault")
             try Self.sees(alice, "carol", "JOIN", ["#vault"])
             try Self.waitForNames(bob, "#vault", ["@alice", "bob", "carol"])
+            // Invited to a room her node has never had: the invitation waits there for the room.
+            let erin = try cluster.nodes[2].register("erin")
+            try erin.join("#hall")
+            try Self.sees(alice, "erin", "JOIN", ["#hall"])
+            try alice.send("INVITE erin #vault")
+            try alice.expect(numeric: 341, ["alice", "erin", "#vault"])
+            try Self.sees(erin, "alice", "INVITE", ["erin", "#vault"])
+            try erin.send("JOIN #vault sesame")
+            try erin.expect(":\(erin.source) JOIN #vault")
+            try Self.waitForNames(erin, "#vault", ["@alice", "bob", "carol", "erin"])
         }
 
         @Test("a kick from one node puts the member out on its own: every node sees the KICK, the kicked one too", .timeLimit(.minutes(1)))
