@@ -209,7 +209,9 @@ extension ClusterNode {
         publish(.sync(room: key), on: roomChannel(key)) { [unowned self] receivers in
             guard self.rooms.held[key] != nil else { return }
             self.rooms.held[key]?.expected = max(0, receivers - 1)
-            self.releaseReadyJoins()
+            // A publish Redis never saw fails at once, possibly inside the join that asked
+            // (ChatState is not to be entered again from there): the joins go ahead after it.
+            self.server.reactor.runLater { [unowned self] in self.releaseReadyJoins() }
         }
     }
 
