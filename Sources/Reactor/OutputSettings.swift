@@ -1,6 +1,5 @@
 // OutputSettings: a connection's watermarks, output limits and overflow notice, stored once for
 // all the connections that have the same rather than in every connection.
-import Synchronization
 
 /// What a connection is told about its output: the watermarks, the soft limit and its grace
 /// period, the hard limit, the overflow notice. The public properties of ``Connection`` read and
@@ -46,7 +45,7 @@ final class SharedOutputSettings: Sendable {
     static let recentKept = 8
     /// Recently made settings, oldest first; the oldest is forgotten when there are more (the
     /// connections using it keep it).
-    private static let recent = Mutex<[SharedOutputSettings]>([])
+    private static let recent = Locked<[SharedOutputSettings]>([])
 
     /// The object for `values`: the standard one, an equal recent one, or a new one. Linear in the
     /// few kept, under a lock; called when a connection's settings change, never per message.

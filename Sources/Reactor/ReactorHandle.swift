@@ -1,6 +1,4 @@
 // ReactorHandle: the thread-safe way into a reactor, waking its loop through an eventfd.
-import Synchronization
-
 /// A `Sendable` handle to a ``Reactor``: the only part of the module callable from any thread.
 ///
 /// ```swift
@@ -12,16 +10,16 @@ import Synchronization
 /// eventfd, later ones ride on that wakeup. Closures run on the loop thread, in submission order,
 /// during the iteration after the wakeup.
 public final class ReactorHandle: Sendable {
-    private struct State: ~Copyable {
+    private struct State {
         var queue: [@Sendable (Reactor) -> Void] = []
         /// The eventfd, or -1 once the reactor is gone (submissions are refused from then on).
         var fd: Int32
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(fd: Int32) {
-        state = Mutex(State(fd: fd))
+        state = Locked(State(fd: fd))
     }
 
     /// Runs `body` on the reactor's thread, soon. Safe to call from any thread, including the

@@ -1,6 +1,5 @@
 // ReactorThread: a reactor running on a thread of its own (pthreads), for embedders and tests.
 import Glibc
-import Synchronization
 
 /// A ``Reactor`` created and run on a new thread.
 ///
@@ -18,7 +17,7 @@ public final class ReactorThread: Sendable {
     /// The handle of the reactor running on this thread.
     public let handle: ReactorHandle
     private let thread: pthread_t
-    private let joined = Mutex(false)
+    private let joined = Locked(false)
 
     private init(handle: ReactorHandle, thread: pthread_t) {
         self.handle = handle
@@ -31,7 +30,7 @@ public final class ReactorThread: Sendable {
     public static func start<Value: Sendable>(
         _ setup: @escaping @Sendable (Reactor) throws -> Value
     ) throws -> (ReactorThread, Value) {
-        let outcome = Mutex<Result<(ReactorHandle, Value), any Error>?>(nil)
+        let outcome = Locked<Result<(ReactorHandle, Value), any Error>?>(nil)
         let box = Unmanaged.passRetained(ThreadBody {
             let reactor: Reactor
             do {
