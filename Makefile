@@ -61,7 +61,7 @@ test-tsan:
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --filter '$(TSAN_FILTER)'
 
 # The libFuzzer targets (Fuzz/: the line framer, the line, IRC and HTTP parsers, the WebSocket frame
-# decoder, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
+# decoder, the RESP decoder, bus messages, and ChatState behind both front ends), built with -sanitize=fuzzer,address in .build-fuzz
 # and run one at a time, under nice, for FUZZ_SECONDS each. A crash or a broken invariant fails and
 # leaves the input in .build-fuzz/crashes/<target>/. make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=FuzzIRCParser
 fuzz:

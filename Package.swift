@@ -120,6 +120,8 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzHTTPHead", "Fuzz/HTTPHead", ["WebSocket", "Codec"]),
         ("FuzzWebSocketFrames", "Fuzz/WebSocketFrames", ["WebSocket", "Codec"]),
         ("FuzzChatState", "Fuzz/ChatState", ["ChatCore", "LineProtocol", "IRCFrontEnd", "IRCProtocol", "Codec"]),
+        ("FuzzRESP", "Fuzz/RESP", ["RESP", "Codec"]),
+        ("FuzzBusMessage", "Fuzz/BusMessage", ["ChatBus", "Codec"]),
     ]
     for target in fuzzTargets {
         package.targets.append(

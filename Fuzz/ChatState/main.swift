@@ -16,12 +16,17 @@ import LineProtocol
 let lineEncoding = Encoding(0)
 let ircEncodings = IRCEncodings(plain: Encoding(1), serverTime: Encoding(2), messageTags: Encoding(3))
 
+// Built once: a `case "PRIVMSG"` builds its command from the literal on every line checked.
+let twoParams: [IRCCommand] = ["PRIVMSG", "NOTICE", "TOPIC"]
+let atMostTwoParams: [IRCCommand] = ["PART", "QUIT", "NICK", "TAGMSG", "AWAY"]
+let kick: IRCCommand = "KICK"
+
 /// Checks that `bytes` are whole IRC lines (CR LF each) that parse within the standard limits.
 func checkIRC(_ bytes: UnsafeRawBufferPointer) {
     guard !bytes.isEmpty else { return }
     var start = 0
     while start < bytes.count {
-        guard let lf = bytes[start...].firstIndex(of: ASCII.newline) else {
+        guard let lf = Bytes.firstIndex(of: ASCII.newline, in: bytes, from: start) else {
             return require(false, "IRC output does not end in CR LF: \(Array(bytes))")
         }
         require(lf > start && bytes[lf - 1] == ASCII.carriageReturn, "IRC line without CR LF: \(Array(bytes))")
@@ -30,11 +35,12 @@ func checkIRC(_ bytes: UnsafeRawBufferPointer) {
         case .message(let message):
             // Relayed texts and reasons are one parameter each, whatever bytes they hold.
             let count = message.params.count
-            switch message.command {
-            case "PRIVMSG", "NOTICE", "TOPIC": require(count == 2, "\(message.command) with \(count) params")
-            case "PART", "KICK", "QUIT", "NICK", "TAGMSG", "AWAY":
-                require(count <= (message.command == "KICK" ? 3 : 2), "\(message.command) with \(count) params")
-            default: break
+            if twoParams.contains(message.command) {
+                require(count == 2, "\(message.command) with \(count) params")
+            } else if atMostTwoParams.contains(message.command) {
+                require(count <= 2, "\(message.command) with \(count) params")
+            } else if message.command == kick {
+                require(count <= 3, "\(message.command) with \(count) params")
             }
         case .failure(let error):
             require(false, "IRC output refused (\(error)): \(String(decoding: line, as: UTF8.self))")
@@ -47,7 +53,41 @@ func checkIRC(_ bytes: UnsafeRawBufferPointer) {
 func checkLine(_ bytes: UnsafeRawBufferPointer) {
     guard !bytes.isEmpty else { return }
     require(bytes.last == ASCII.newline, "line output does not end in a newline: \(Array(bytes))")
-    require(!bytes.containsNUL(), "line output holds a NUL")
+    require(!Bytes.contains(ASCII.nul, in: bytes), "line output holds a NUL")
+}
+
+/// A set of the harness's clients (slots 0..<32) as bits: hashing into a `Set` on every delivery
+/// and check was a tenth of the run.
+struct ClientSet: Sequence {
+    private var bits: UInt32 = 0
+
+    var count: Int { self.bits.nonzeroBitCount }
+
+    func contains(_ id: ClientID) -> Bool {
+        id.raw >= 0 && id.raw < 32 && self.bits & 1 << UInt32(id.raw) != 0
+    }
+
+    /// Inserts `id`; false if it was there already.
+    @discardableResult
+    mutating func insert(_ id: ClientID) -> Bool {
+        precondition(id.raw >= 0 && id.raw < 32, "\(id) is not a harness slot")
+        defer { self.bits |= 1 << UInt32(id.raw) }
+        return !self.contains(id)
+    }
+
+    mutating func remove(_ id: ClientID) {
+        if self.contains(id) { self.bits &= ~(1 << UInt32(id.raw)) }
+    }
+
+    func makeIterator() -> AnyIterator<ClientID> {
+        var rest = self.bits
+        return AnyIterator {
+            guard rest != 0 else { return nil }
+            let slot = rest.trailingZeroBitCount
+            rest &= rest - 1
+            return ClientID(Int32(slot))
+        }
+    }
 }
 
 final class Harness: ChatSink {
@@ -57,7 +97,7 @@ final class Harness: ChatSink {
     var encoder: IRCEventEncoder!
     let directory = IRCDirectory(encodings: ircEncodings)
     /// The clients the harness connected and has not disconnected; IDs are not reused until then.
-    var connected: Set<ClientID> = []
+    var connected = ClientSet()
     var fronts: [IRCConnection?] = Array(repeating: nil, count: Harness.slots)
     var outputs: [Output?] = Array(repeating: nil, count: Harness.slots)
     /// Clients whose connection the state or the front end asked to close: the glue disconnects
@@ -67,8 +107,17 @@ final class Harness: ChatSink {
     var dropNext = false
     /// Clients dropped from inside the sink this step. The glue skips them (without counting them)
     /// until the state has run the deferred disconnect, as the server's fan-out skips closed sessions.
-    var dropped: Set<ClientID> = []
+    var dropped = ClientSet()
     var scratch = EncodeBuffer(capacity: 1024)
+    /// Whether this step reached the state or a front end. A step that did not (a line for an empty
+    /// slot, a clock tick) leaves the state as the last check found it, so it is not checked again:
+    /// many steps of a random program are such, and the walk costs more than the step.
+    var touched = true
+    /// The check's lists, kept between steps (allocating them was a tenth of the run), and searched
+    /// rather than hashed: they hold a few names at most.
+    var nickKeys: [NameKey] = []
+    var lowerNicks: [String] = []
+    var lowerRooms: [String] = []
 
     init(presenceLimit: Int) {
         self.state = ChatState(
@@ -127,6 +176,7 @@ final class Harness: ChatSink {
     func connect(_ slot: Int, irc: Bool) {
         let id = ClientID(Int32(slot))
         guard !self.connected.contains(id) else { return }
+        self.touched = true
         self.connected.insert(id)
         if irc {
             let output = Output(harness: self, id: id)
@@ -144,6 +194,7 @@ final class Harness: ChatSink {
     func line(_ slot: Int, _ bytes: UnsafeRawBufferPointer) {
         let id = ClientID(Int32(slot))
         guard self.connected.contains(id) else { return }
+        self.touched = true
         if let front = self.fronts[slot] {
             front.handle(line: bytes)
         } else if let reply = LineParser.handle(bytes, from: id, state: self.state) {
@@ -156,6 +207,7 @@ final class Harness: ChatSink {
     func disconnect(_ slot: Int, reason: String?) {
         let id = ClientID(Int32(slot))
         guard self.connected.contains(id) else { return }
+        self.touched = true
         self.state.disconnect(id, reason: reason)
         self.forget(id)
     }
@@ -170,12 +222,15 @@ final class Harness: ChatSink {
     }
 
     func endStep() {
+        // Nothing is dropped or closing unless the state was reached this step.
+        guard self.touched else { return }
+        self.touched = false
         for id in self.dropped {
             // The deferred disconnect has run: the state has forgotten the client.
             require(!self.state.isAdmitted(id) && self.state.nick(of: id) == nil, "dropped \(id) is still known")
             self.forget(id)
         }
-        self.dropped = []
+        self.dropped = ClientSet()
         while let id = self.closing.popLast() {
             guard self.connected.contains(id) else { continue }
             self.state.disconnect(id, reason: "quit")
@@ -190,8 +245,8 @@ final class Harness: ChatSink {
         let state = self.state!
         require(state.counters.connections == self.connected.count, "\(state.counters.connections) connections")
         var admitted = 0
-        var keys: Set<NameKey> = []
-        var lowered: Set<String> = []
+        self.nickKeys.removeAll(keepingCapacity: true)
+        self.lowerNicks.removeAll(keepingCapacity: true)
         var memberships = 0
         for slot in 0..<Self.slots {
             let id = ClientID(Int32(slot))
@@ -207,12 +262,21 @@ final class Harness: ChatSink {
                 require(rooms.isEmpty, "pending \(id) is in \(rooms)")
             }
             if let nick = state.nickName(of: id) {
-                require(keys.insert(nick.key).inserted, "nick \(nick.string) held twice")
-                require(lowered.insert(nick.string.lowercased()).inserted, "nick \(nick.string) held twice")
+                let key = nick.key
+                let lowered = nick.string.lowercased()
+                require(!self.nickKeys.contains(key), "nick \(nick.string) held twice")
+                require(!self.lowerNicks.contains(lowered), "nick \(nick.string) held twice")
+                self.nickKeys.append(key)
+                self.lowerNicks.append(lowered)
                 // Lookups by nick find admitted clients only; a pending one's nick is still reserved.
                 require(state.client(named: nick) == (state.isAdmitted(id) ? id : nil), "\(nick.string) lookup")
             }
-            require(Set(rooms.map { $0.lowercased() }).count == rooms.count, "\(id) is in a room twice: \(rooms)")
+            self.lowerRooms.removeAll(keepingCapacity: true)
+            for room in rooms {
+                let lowered = room.lowercased()
+                require(!self.lowerRooms.contains(lowered), "\(id) is in a room twice: \(rooms)")
+                self.lowerRooms.append(lowered)
+            }
             for room in state.roomNames(of: id) {
                 require(state.isMember(id, of: room), "\(id) lists \(room.string) but is not a member")
             }
@@ -226,9 +290,12 @@ final class Harness: ChatSink {
             let members = state.members(of: summary.name) ?? []
             require(!members.isEmpty, "empty room \(summary.name.string) kept")
             require(members.count == summary.members, "\(summary.name.string) counts \(summary.members)")
-            require(Set(members).count == members.count, "\(summary.name.string) lists a member twice")
+            var distinct = ClientSet()
             for member in members {
                 require(self.connected.contains(member), "\(member) in \(summary.name.string) is gone")
+                require(distinct.insert(member), "\(summary.name.string) lists a member twice")
+            }
+            for member in members {
                 require(state.isAdmitted(member), "\(member) in \(summary.name.string) is pending")
             }
             listed += members.count
@@ -300,21 +367,22 @@ func lineCommand(_ reader: inout FuzzReader) -> String {
     }
 }
 
+let modes = ["+o", "-o", "+v", "+b", "-b", "+k", "-k", "+i", "-i", "+l", "-l", "+m", "+n", "-t", "+ov", "+kl"]
+let caps = [
+    "message-tags", "server-time", "echo-message", "away-notify", "multi-prefix", "userhost-in-names", "cap-notify",
+    "-message-tags", "-server-time", "bogus",
+]
+
 /// A well-formed IRC command, or close to one.
 func ircCommand(_ reader: inout FuzzReader) -> String {
     let nick = pick(nicks, &reader)
     let channel = "#" + pick(rooms, &reader)
     let text = pick(texts, &reader)
-    let modes = ["+o", "-o", "+v", "+b", "-b", "+k", "-k", "+i", "-i", "+l", "-l", "+m", "+n", "-t", "+ov", "+kl"]
     switch reader.below(32) {
     case 0: return "NICK \(nick)"
     case 1: return "USER u\(reader.below(3)) 0 * :Real Name"
     case 2: return "CAP LS 302"
     case 3:
-        let caps = [
-            "message-tags", "server-time", "echo-message", "away-notify", "multi-prefix", "userhost-in-names",
-            "cap-notify", "-message-tags", "-server-time", "bogus",
-        ]
         return "CAP REQ :" + (0..<(1 + reader.below(3))).map { _ in pick(caps, &reader) }.joined(separator: " ")
     case 4: return "CAP END"
     case 5: return "JOIN \(channel)" + (reader.byte() & 1 == 0 ? ",#\(pick(rooms, &reader))" : " key")

@@ -134,3 +134,46 @@ public func runFuzzer(_ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int
 public func input(_ data: UnsafePointer<UInt8>?, _ size: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: size > 0 ? data : nil, count: size)
 }
+
+/// Byte scans and comparisons for the targets' checks, done by libc.
+///
+/// A loop over bytes in a target is instrumented like the code under test, with a comparison
+/// callback for libFuzzer on every byte (so is `==` on two `[UInt8]`, specialised into the
+/// target): the checks' own scans cost as much as the parsing they check. libc's `memchr` and
+/// `memcmp` are not instrumented, and AddressSanitizer still checks the ranges they read.
+public enum Bytes {
+    /// The index of the first `byte` in `bytes` at or after `start`, if any.
+    @inline(__always)
+    public static func firstIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count else { return nil }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return UnsafeRawPointer(found) - base
+    }
+
+    @inline(__always)
+    public static func contains(_ byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Bool {
+        firstIndex(of: byte, in: bytes) != nil
+    }
+
+    @inline(__always)
+    public static func contains(_ byte: UInt8, in bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { contains(byte, in: $0) }
+    }
+
+    @inline(__always)
+    public static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard a.count > 0 else { return true }
+        return memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+    }
+
+    @inline(__always)
+    public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { a in b.withUnsafeBytes { b in equal(a, b) } }
+    }
+
+    @inline(__always)
+    public static func equal(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        b.withUnsafeBytes { equal(a, $0) }
+    }
+}

@@ -169,9 +169,9 @@ extension BusMessage {
     public func encode(from origin: BusOrigin, into buffer: inout EncodeBuffer) {
         buffer.append(origin.node)
         buffer.append(byte: ASCII.space)
-        buffer.append(decimal: Int(truncatingIfNeeded: origin.epoch))
+        buffer.append(decimal: origin.epoch)
         buffer.append(byte: ASCII.space)
-        buffer.append(decimal: Int(truncatingIfNeeded: origin.sequence))
+        buffer.append(decimal: origin.sequence)
         buffer.append(byte: ASCII.space)
         func field(_ bytes: [UInt8]) {
             buffer.append(byte: ASCII.space)
@@ -179,7 +179,7 @@ extension BusMessage {
         }
         func number(_ value: UInt64) {
             buffer.append(byte: ASCII.space)
-            buffer.append(decimal: Int(truncatingIfNeeded: value))
+            buffer.append(decimal: value)
         }
         switch self {
         case .joined(let room, let nick):

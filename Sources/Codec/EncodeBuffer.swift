@@ -97,7 +97,12 @@ public struct EncodeBuffer: ~Copyable {
         if value < 0 {
             self.append(byte: UInt8(ascii: "-"))
         }
-        var magnitude = value.magnitude
+        self.append(decimal: UInt64(value.magnitude))
+    }
+
+    /// Appends `value` in decimal, all of its range (sequence numbers, tokens).
+    public mutating func append(decimal value: UInt64) {
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes hold the 20 digits of UInt64.max
         var length = 0
         Swift.withUnsafeMutableBytes(of: &digits) { scratch in

@@ -255,11 +255,12 @@ public struct RESPDecoder: ~Copyable {
                 case UInt8(ascii: "~"): .set
                 default: .push
                 }
+            // An empty aggregate nests as deep as any: a reply walked recursively goes one level down.
+            guard self.frames.count < self.limits.maxDepth else { throw fail(.nestedTooDeeply) }
             if elements == 0 {
                 try self.addScalar(kind, 0, 0, errorOffset)
                 break
             }
-            guard self.frames.count < self.limits.maxDepth else { throw fail(.nestedTooDeeply) }
             try self.addScalar(kind, 0, elements, errorOffset)
             self.frames.append((token: self.tokenCount - 1, remaining: elements))
             position = next

@@ -5,6 +5,49 @@ import Glibc
 import TestHarness
 import Testing
 
+/// Alice and carol on the first node and bob on the second, in the lobby: alice talks, carol
+/// must get every line at once (her node loses nothing locally), and bob's reads pace the talk.
+private final class Chat {
+    let alice: Client
+    let carol: Client
+    let bob: Client
+    private(set) var sent: [String] = []
+    private(set) var bobSaw: [String] = []
+
+    init(_ cluster: Cluster) throws {
+        alice = try EndToEnd.ClusterTests.member(cluster.nodes[0], "alice")
+        carol = try EndToEnd.ClusterTests.member(cluster.nodes[0], "carol")
+        bob = try EndToEnd.ClusterTests.member(cluster.nodes[1], "bob")
+        try EndToEnd.ClusterTests.waitForMembers(alice, ["alice", "bob", "carol"])
+        try EndToEnd.ClusterTests.waitForMembers(bob, ["alice", "bob", "carol"])
+    }
+
+    /// Alice says the next numbered line; carol gets it; bob reads for up to `bobWait`.
+    func say(bobWait: Duration) throws {
+        let text = "line \(sent.count + 1)"
+        try alice.send(text)
+        sent.append(text)
+        try EndToEnd.ClusterTests.eventually(carol, "MSG lobby alice \(text)")
+        if let line = bob.readLine(timeout: bobWait) { bobSaw.append(line) }
+    }
+
+    /// Reads what bob has for up to `timeout`, stopping at `until`.
+    func bobReads(for timeout: Duration, until: (String) -> Bool) -> Bool {
+        let deadline = Deadline(timeout)
+        while !deadline.hasPassed, let line = bob.readLine(timeout: deadline.remaining) {
+            bobSaw.append(line)
+            if until(line) { return true }
+        }
+        return false
+    }
+
+    /// Alice's lines bob did not get.
+    var lost: Int {
+        let heard = Set(bobSaw.compactMap { $0.hasPrefix("MSG lobby alice ") ? String($0.dropFirst(16)) : nil })
+        return sent.filter { !heard.contains($0) }.count
+    }
+}
+
 extension EndToEnd.ClusterTests {
     @Test(
         "Redis frozen for 10 s: the nodes do not spin, local chat loses nothing, and afterwards every line the other node missed is counted",
@@ -13,28 +56,15 @@ extension EndToEnd.ClusterTests {
     func redisFrozen() throws {
         let cluster = try Cluster(nodes: 2)
         defer { cluster.stop() }
-        let alice = try Self.member(cluster.nodes[0], "alice")
-        let carol = try Self.member(cluster.nodes[0], "carol")
-        let bob = try Self.member(cluster.nodes[1], "bob")
-        try Self.waitForMembers(alice, ["alice", "bob", "carol"])
-        try Self.waitForMembers(bob, ["alice", "bob", "carol"])
+        let chat = try Chat(cluster)
         let ticksPerSecond = sysconf(Int32(_SC_CLK_TCK))
         let cpuBefore = try cluster.nodes.map { try $0.cpuTicks() }
 
         cluster.redis.freeze()
         defer { cluster.redis.thaw() }
-        // Alice talks all through the freeze; carol, on her node, must get every line at once.
-        // Bob's reads pace the loop (nothing reaches him while Redis is stopped).
-        var sent: [String] = []
-        var bobSaw: [String] = []
+        // Alice talks all through the freeze (nothing reaches bob while Redis is stopped).
         let freeze = Deadline(.seconds(10))
-        while !freeze.hasPassed {
-            let text = "frozen \(sent.count + 1)"
-            try alice.send(text)
-            sent.append(text)
-            try Self.eventually(carol, "MSG lobby alice \(text)")
-            if let line = bob.readLine(timeout: .milliseconds(250)) { bobSaw.append(line) }
-        }
+        while !freeze.hasPassed { try chat.say(bobWait: .milliseconds(250)) }
         let cpuDuring = try zip(cluster.nodes, cpuBefore).map { try $0.cpuTicks() - $1 }
         cluster.redis.thaw()
         for (index, ticks) in cpuDuring.enumerated() {
@@ -44,29 +74,22 @@ extension EndToEnd.ClusterTests {
         // After the thaw the cross-node path works again: a line alice sends now reaches bob.
         let back = Deadline(.seconds(20))
         var resumed = false
-        var probe = 0
         while !resumed && !back.hasPassed {
-            probe += 1
-            try alice.send("after the thaw \(probe)")
-            let wait = Deadline(.seconds(1))
-            while !resumed && !wait.hasPassed, let line = bob.readLine(timeout: wait.remaining) {
-                bobSaw.append(line)
-                if line.hasPrefix("MSG lobby alice after the thaw ") { resumed = true }
-            }
+            try chat.say(bobWait: .zero)
+            let last = "MSG lobby alice \(chat.sent.last ?? "")"
+            resumed = chat.bobSaw.last == last || chat.bobReads(for: .seconds(1)) { $0 == last }
         }
-        try #require(resumed, "bob never heard alice again; he saw \(bobSaw)")
-        try Self.waitForMembers(bob, ["alice", "bob", "carol"])
-        try Self.waitForMembers(alice, ["alice", "bob", "carol"])
+        try #require(resumed, "bob never heard alice again; he saw \(chat.bobSaw)")
+        try Self.waitForMembers(chat.bob, ["alice", "bob", "carol"])
+        try Self.waitForMembers(chat.alice, ["alice", "bob", "carol"])
 
-        // What bob missed of the freeze is what the nodes say was lost: the sender's drops and the
-        // receiver's missed messages (gaps in alice's node's sequence on the room's channel).
-        let heard = Set(bobSaw.compactMap { $0.hasPrefix("MSG lobby alice frozen ") ? String($0.dropFirst(16)) : nil })
-        let lost = sent.filter { !heard.contains($0) }.count
-        let sender = try alice.stats()
-        let receiver = try bob.stats()
-        #expect(lost == (receiver["bus_missed"] ?? -1), "bob missed \(lost) of \(sent.count); node 2 counted \(receiver["bus_missed"] ?? -1)")
+        // What bob missed is what his node says it missed (gaps in the sequence of alice's node's
+        // lines on the room's channel).
+        let sender = try chat.alice.stats()
+        let receiver = try chat.bob.stats()
+        #expect(chat.lost == receiver["bus_missed"], "bob missed \(chat.lost) of \(chat.sent.count); his node counted \(receiver["bus_missed"] ?? -1)")
         // And a freeze this short loses nothing: alice's lines waited in her node's output to Redis.
-        #expect(lost == 0 && sender["bus_dropped"] == 0, "lost \(lost) of \(sent.count)")
+        #expect(chat.lost == 0 && sender["bus_dropped"] == 0, "lost \(chat.lost) of \(chat.sent.count)")
         #expect(receiver["bus_duplicates"] == 0)
     }
 
@@ -77,36 +100,25 @@ extension EndToEnd.ClusterTests {
     func redisRestartedUnderChat() throws {
         let cluster = try Cluster(nodes: 2)
         defer { cluster.stop() }
-        let alice = try Self.member(cluster.nodes[0], "alice")
-        let carol = try Self.member(cluster.nodes[0], "carol")
-        let bob = try Self.member(cluster.nodes[1], "bob")
-        try Self.waitForMembers(alice, ["alice", "bob", "carol"])
-        try Self.waitForMembers(bob, ["alice", "bob", "carol"])
-        var sent: [String] = []
-        var bobSaw: [String] = []
-        func say(_ text: String, wait: Duration) throws {
-            try alice.send(text)
-            sent.append(text)
-            try Self.eventually(carol, "MSG lobby alice \(text)")
-            if let line = bob.readLine(timeout: wait) { bobSaw.append(line) }
-        }
-        for index in 1...20 { try say("line \(index)", wait: .milliseconds(20)) }
+        let chat = try Chat(cluster)
+        for _ in 1...20 { try chat.say(bobWait: .milliseconds(20)) }
         let port = cluster.redis.port
         cluster.redis.kill()
         let down = Deadline(.seconds(1))
-        while !down.hasPassed { try say("line \(sent.count + 1)", wait: .milliseconds(50)) }
+        while !down.hasPassed { try chat.say(bobWait: .milliseconds(50)) }
         try cluster.redis.start(port: port)
         // Alice keeps talking until bob hears her again; what he heard then shows every gap.
         let back = Deadline(.seconds(20))
-        while !back.hasPassed && !bobSaw.contains(where: { $0 == "MSG lobby alice \(sent.last ?? "")" }) {
-            try say("line \(sent.count + 1)", wait: .milliseconds(200))
+        var resumed = false
+        while !resumed && !back.hasPassed {
+            try chat.say(bobWait: .zero)
+            let last = "MSG lobby alice \(chat.sent.last ?? "")"
+            resumed = chat.bobSaw.last == last || chat.bobReads(for: .milliseconds(200)) { $0 == last }
         }
-        let heard = Set(bobSaw.compactMap { $0.hasPrefix("MSG lobby alice ") ? String($0.dropFirst(16)) : nil })
-        try #require(heard.contains(sent.last ?? ""), "bob never heard alice again; he saw \(bobSaw)")
-        let lost = sent.filter { !heard.contains($0) }.count
-        let receiver = try bob.stats()
-        #expect(lost > 0, "nothing was lost: the test did not catch Redis down")
-        #expect(lost == receiver["bus_missed"], "bob missed \(lost) of \(sent.count) lines; his node counted \(receiver["bus_missed"] ?? -1)")
+        try #require(resumed, "bob never heard alice again; he saw \(chat.bobSaw)")
+        let receiver = try chat.bob.stats()
+        #expect(chat.lost > 0, "nothing was lost: the test did not catch Redis down")
+        #expect(chat.lost == receiver["bus_missed"], "bob missed \(chat.lost) of \(chat.sent.count) lines; his node counted \(receiver["bus_missed"] ?? -1)")
         #expect(receiver["bus_duplicates"] == 0)
     }
 

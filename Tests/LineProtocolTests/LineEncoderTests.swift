@@ -41,6 +41,13 @@ import Testing
         #expect(String(decoding: buffer.bytes, as: UTF8.self) == String(value))
     }
 
+    @Test("unsigned decimals are written in all of their range", arguments: [0, 9, UInt64(Int64.max) + 1, UInt64.max])
+    func writesUnsignedDecimals(_ value: UInt64) {
+        var buffer = EncodeBuffer(capacity: 2)
+        buffer.append(decimal: value)
+        #expect(String(decoding: buffer.bytes, as: UTF8.self) == String(value))
+    }
+
     @Test("every event has its wire spelling")
     func spellsEvents() {
         let (bob, lobby, den) = (Self.name("bob"), Self.name("lobby"), Self.name("Den"))

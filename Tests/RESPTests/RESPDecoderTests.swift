@@ -219,10 +219,20 @@ var goldenReplies: [(wire: String, value: RESPValue)] { [
             ("%6\r\n", .aggregateTooLong),
             (">4611686018427387904\r\n", .aggregateTooLong),
             ("*1\r\n*1\r\n*1\r\n*1\r\n", .nestedTooDeeply),
+            // FuzzRESP: an empty aggregate was not counted, so [[[[]]]] passed a depth limit of 3.
+            ("*1\r\n*1\r\n*1\r\n*0\r\n", .nestedTooDeeply),
+            ("*1\r\n%1\r\n+k\r\n~1\r\n>0\r\n", .nestedTooDeeply),
         ])
     func limitAtHeader(_ wire: String, _ reason: RESPDecodingError.Reason) {
         let decoded = decode(bytes(wire), limits: Self.small)
         #expect(decoded.error?.reason == reason, "\(wire.debugDescription)")
+    }
+
+    @Test("an empty aggregate at the depth limit is within it")
+    func emptyAggregateAtDepthLimit() {
+        let decoded = decode(bytes("*1\r\n*1\r\n*0\r\n%1\r\n+k\r\n~0\r\n"), limits: Self.small)
+        #expect(decoded.error == nil)
+        #expect(decoded.values == [.array([.array([.array([])])]), .map([.simple("k"), .set([])])])
     }
 
     @Test("limits as high as Int.max never overflow: hostile lengths are refused or waited for, never allocated")
