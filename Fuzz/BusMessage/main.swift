@@ -59,6 +59,19 @@ func checkFields(_ origin: BusOrigin, _ message: BusMessage) {
     case .sync(let room): names = [room]
     case .nodeDown(let node): names = [node]
     case .probe: names = []
+    case .topic(let room, let version, let nick, let setBy, _, _): names = [room, version.node, nick, setBy]
+    case .modes(let room, let version, let nick, let changes):
+        names = [room, version.node, nick]
+        require(!changes.isEmpty, "\(message): no change")
+        for change in changes {
+            require(change.letter != ASCII.space && !Bytes.contains(ASCII.space, in: change.argument), "\(message): \(change)")
+        }
+    case .kicked(let room, let nick, let by, _), .invited(let room, let nick, let by): names = [room, nick, by]
+    case .away(let nick, _): names = [nick]
+    case .roomState(let state):
+        names = [state.room, state.lineageNode, state.version.node] + state.ops + state.voices + state.bans
+            + (state.key.map { [$0] } ?? []) + (state.topicSetBy.isEmpty ? [] : [state.topicSetBy])
+        require(!Bytes.contains(ASCII.space, in: state.flags), "\(message): flags")
     }
     for name in names { require(isWord(name), "\(message): a name that is not one word") }
 }
@@ -85,7 +98,9 @@ func checkBuilt(_ reader: inout FuzzReader, _ buffer: inout EncodeBuffer) {
     let kinds: [BusMessageKind] = [.message, .action, .notice]
     func text() -> [UInt8] { Array(reader.take(reader.below(40))) }
     let message: BusMessage
-    switch reader.below(10) {
+    func names() -> [[UInt8]] { (0..<reader.below(4)).map { _ in name(&reader) } }
+    func version() -> BusVersion { BusVersion(count: number(&reader), node: name(&reader)) }
+    switch reader.below(16) {
     case 0: message = .joined(room: name(&reader), nick: name(&reader))
     case 1: message = .left(room: name(&reader), nick: name(&reader), reason: text())
     case 2: message = .said(kinds[reader.below(3)], room: name(&reader), nick: name(&reader), text: text())
@@ -95,7 +110,27 @@ func checkBuilt(_ reader: inout FuzzReader, _ buffer: inout EncodeBuffer) {
     case 6: message = .here(room: name(&reader), nicks: (0..<reader.below(6)).map { _ in name(&reader) })
     case 7: message = .sync(room: name(&reader))
     case 8: message = .nodeDown(node: name(&reader))
-    default: message = .probe(token: number(&reader))
+    case 9: message = .probe(token: number(&reader))
+    case 10:
+        message = .topic(room: name(&reader), version: version(), nick: name(&reader), setBy: name(&reader), at: number(&reader),
+            text: text())
+    case 11:
+        let changes = (0...reader.below(4)).map { _ in
+            // Any letter but a space; an argument of one word or none.
+            BusModeChange(
+                adding: reader.below(2) == 0, letter: name(&reader)[0], argument: reader.below(2) == 0 ? [] : name(&reader))
+        }
+        message = .modes(room: name(&reader), version: version(), nick: name(&reader), changes: changes)
+    case 12: message = .kicked(room: name(&reader), nick: name(&reader), by: name(&reader), reason: text())
+    case 13: message = .invited(room: name(&reader), nick: name(&reader), by: name(&reader))
+    case 14: message = .away(nick: name(&reader), message: text())
+    default:
+        // A key and a setter are one word each, or none (never empty: that is none on the wire).
+        message = .roomState(BusRoomState(
+            room: name(&reader), lineage: number(&reader), lineageNode: name(&reader), version: version(),
+            createdAt: number(&reader), flags: reader.below(2) == 0 ? [] : name(&reader),
+            key: reader.below(2) == 0 ? nil : name(&reader), limit: number(&reader), ops: names(), voices: names(),
+            bans: names(), topicSetAt: number(&reader), topicSetBy: reader.below(2) == 0 ? [] : name(&reader), topic: text()))
     }
     let wire = encode(message, from: origin, into: &buffer)
     guard let (origin2, message2) = decoded(wire) else {

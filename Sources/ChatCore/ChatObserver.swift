@@ -16,7 +16,7 @@ public protocol ChatObserver: AnyObject {
     func chatRenamed(_ client: ClientID, from old: Name, to new: Name)
     /// `client` entered `room`.
     func chatJoined(_ client: ClientID, room: Name)
-    /// `client` left `room`: it parted, moved, or was kicked.
+    /// `client` left `room`: it parted or moved (a kick is ``chatKicked(_:room:by:reason:)``).
     func chatLeft(_ client: ClientID, room: Name, reason: WireText)
     /// `client` sent a chat line to `room`.
     func chatSaid(_ kind: MessageKind, room: Name, from client: ClientID, text: WireText)
@@ -24,4 +24,29 @@ public protocol ChatObserver: AnyObject {
     func chatSaid(_ kind: MessageKind, to recipient: ClientID, from client: ClientID, text: WireText)
     /// The admitted `client`, called `nick`, left the server.
     func chatDeparted(_ client: ClientID, nick: Name, reason: WireText)
+    /// `client` set the topic of `room` to `text`.
+    func chatTopicChanged(room: Name, by client: ClientID, text: WireText)
+    /// `client` changed modes of `room`: `changes` as applied (arguments normalised, nicks as held).
+    func chatModesChanged(room: Name, by client: ClientID, changes: [RoomModeChange])
+    /// `client` put `target` out of `room`; `target` is no longer a member.
+    func chatKicked(_ target: ClientID, room: Name, by client: ClientID, reason: WireText)
+    /// `client` invited `target` into `room`.
+    func chatInvited(_ target: ClientID, room: Name, by client: ClientID)
+    /// `client` went away with `message`, or came back (`message` empty).
+    func chatAwayChanged(_ client: ClientID, message: WireText)
+    /// `client`, not a member, asks to enter `room` (which may not exist here yet) with `key`,
+    /// before anything is checked. Returning `true` holds the join: nothing happens and nothing is sent, and the
+    /// observer is expected to have the client ask again later (a cluster node first learns what
+    /// other nodes know of the room). Not asked for ``ChatState/replay(_:from:)``.
+    func chatWillJoin(_ client: ClientID, room: Name, key: WireText?) -> Bool
+}
+
+/// Observers that only replicate some changes need not hear of the rest.
+extension ChatObserver {
+    public func chatTopicChanged(room: Name, by client: ClientID, text: WireText) {}
+    public func chatModesChanged(room: Name, by client: ClientID, changes: [RoomModeChange]) {}
+    public func chatKicked(_ target: ClientID, room: Name, by client: ClientID, reason: WireText) {}
+    public func chatInvited(_ target: ClientID, room: Name, by client: ClientID) {}
+    public func chatAwayChanged(_ client: ClientID, message: WireText) {}
+    public func chatWillJoin(_ client: ClientID, room: Name, key: WireText?) -> Bool { false }
 }

@@ -40,6 +40,7 @@ extension ChatState {
         let wasAway = self.awayMessages[id] != nil
         guard !message.isEmpty || wasAway else { return }
         self.awayMessages[id] = message.isEmpty ? nil : Array(message)
+        self.observer?.chatAwayChanged(id, message: message)
         guard client.firstRoom != nil else { return }
         let limit = self.config.presenceLimit
         let event = ChatEvent.awayChanged(nick: client.nick, message: message)
@@ -112,7 +113,14 @@ extension ChatState {
             return
         }
         let existing = self.rooms.find(name.key)
-        if let existing, !client.isMember(of: existing), let refusal = self.refusal(of: id, client, into: existing, key: key) {
+        if let observer = self.observer, !self.replaying, existing.map({ !client.isMember(of: $0) }) ?? true,
+            observer.chatWillJoin(id, room: existing?.name ?? name, key: key)
+        {
+            return
+        }
+        if let existing, !client.isMember(of: existing), !self.replaying,
+            let refusal = self.refusal(of: id, client, into: existing, key: key)
+        {
             self.deliver(.error(.cannotJoin(room: existing.name, refusal)), to: id, client)
             return
         }

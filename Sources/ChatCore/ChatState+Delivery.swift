@@ -106,9 +106,11 @@ extension ChatState {
         let isNew = self.rooms.find(name.key) == nil
         let room = self.rooms.findOrCreate(name)
         if isNew {
-            // Whoever creates a room runs it.
-            room.settings.ops.insert(id)
+            // Whoever creates a room runs it; one made here for another node's client takes the
+            // state (operators included) of where it lives.
+            if !self.replaying { room.settings.ops.insert(id) }
             room.settings.createdAt = self.wallClock()
+            if !self.pendingInvitations.isEmpty { self.honourPendingInvitations(to: room) }
         }
         if room.settings.invited.remove(id) != nil {
             self.invitations[id]?.removeAll { $0 === room }

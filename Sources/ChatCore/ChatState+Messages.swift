@@ -21,7 +21,9 @@ extension ChatState {
                 self.deliver(.error(.badName(.room)), to: id, client)
                 return
             }
-            guard let named = self.rooms.find(key), client.isMember(of: named) || !named.settings.noOutsideMessages else {
+            guard let named = self.rooms.find(key),
+                client.isMember(of: named) || !named.settings.noOutsideMessages || self.replaying
+            else {
                 self.deliver(.error(.notInRoom(raw)), to: id, client)
                 return
             }
@@ -34,7 +36,7 @@ extension ChatState {
             self.deliver(.error(.missingText(kind, private: false)), to: id, client)
             return
         }
-        if room.settings.moderated && room.settings.status(of: id).isEmpty {
+        if room.settings.moderated && room.settings.status(of: id).isEmpty && !self.replaying {
             self.deliver(.error(.cannotSend(room: room.name)), to: id, client)
             return
         }

@@ -62,6 +62,11 @@ extension ChatState {
         return members.sorted { $0.key < $1.key }.map(\.id)
     }
 
+    /// How many members the room `name` has (0 if it does not exist); O(1).
+    public func memberCount(of name: Name) -> Int {
+        self.rooms.find(name.key)?.count ?? 0
+    }
+
     /// Whether `client` is in the room `name`.
     public func isMember(_ client: ClientID, of name: Name) -> Bool {
         guard let room = self.rooms.find(name.key), let client = self.client(client) else { return false }

@@ -28,7 +28,7 @@ extension ChatState {
             self.deliver(.error(.badName(.room)), to: id, client)
             return nil
         }
-        guard let room = self.rooms.find(key), client.isMember(of: room) else {
+        guard let room = self.rooms.find(key), client.isMember(of: room) || self.replaying else {
             self.deliver(.error(.notInRoom(raw)), to: id, client)
             return nil
         }
@@ -38,7 +38,7 @@ extension ChatState {
     func setTopic(_ id: ClientID, _ client: Client, _ raw: WireText, _ text: WireText) {
         guard let room = self.memberRoom(id, client, raw) else { return }
         let settings = room.settings
-        guard !settings.topicLocked || settings.ops.contains(id) else {
+        guard !settings.topicLocked || settings.ops.contains(id) || self.replaying else {
             self.deliver(.error(.notOperator(room: room.name)), to: id, client)
             return
         }
@@ -46,12 +46,13 @@ extension ChatState {
         settings.topicSetBy = self.mask(of: id, client)
         settings.topicSetAt = self.wallClock()
         self.deliver(.topicChanged(room: room.name, by: client.nick, text: text), toRoom: room, except: nil)
+        self.observer?.chatTopicChanged(room: room.name, by: id, text: text)
     }
 
     func setModes(_ id: ClientID, _ client: Client, _ raw: WireText, _ changes: [RoomModeChange]) {
         guard let room = self.memberRoom(id, client, raw) else { return }
         let settings = room.settings
-        guard settings.ops.contains(id) else {
+        guard settings.ops.contains(id) || self.replaying else {
             self.deliver(.error(.notOperator(room: room.name)), to: id, client)
             return
         }
@@ -61,6 +62,7 @@ extension ChatState {
         }
         guard !applied.isEmpty else { return }
         self.deliver(.modeChanged(room: room.name, by: client.nick, changes: applied), toRoom: room, except: nil)
+        self.observer?.chatModesChanged(room: room.name, by: id, changes: applied)
     }
 
     /// Applies one change; returns it as applied (arguments normalised), or `nil` if it changed nothing.
@@ -143,7 +145,7 @@ extension ChatState {
 
     func kick(_ id: ClientID, _ client: Client, _ raw: WireText, _ nick: WireText, reason: WireText) {
         guard let room = self.memberRoom(id, client, raw) else { return }
-        guard room.settings.ops.contains(id) else {
+        guard room.settings.ops.contains(id) || self.replaying else {
             self.deliver(.error(.notOperator(room: room.name)), to: id, client)
             return
         }
@@ -153,8 +155,8 @@ extension ChatState {
         }
         let name = room.name
         self.deliver(.kicked(room: name, nick: member.nick, by: client.nick, reason: reason), toRoom: room, except: nil)
-        self.observer?.chatLeft(target, room: name, reason: reason)
         self.removeMember(target, member, from: room)
+        self.observer?.chatKicked(target, room: name, by: id, reason: reason)
         if member.isLobbyBound && member.firstRoom == nil {
             self.enter(target, member, into: self.rooms.find(self.lobby.key)?.name ?? self.lobby)
         }
@@ -162,7 +164,7 @@ extension ChatState {
 
     func invite(_ id: ClientID, _ client: Client, _ nick: WireText, _ raw: WireText) {
         guard let room = self.memberRoom(id, client, raw) else { return }
-        if room.settings.inviteOnly && !room.settings.ops.contains(id) {
+        if room.settings.inviteOnly && !room.settings.ops.contains(id) && !self.replaying {
             self.deliver(.error(.notOperator(room: room.name)), to: id, client)
             return
         }
@@ -180,6 +182,7 @@ extension ChatState {
         let event = ChatEvent.invited(room: room.name, nick: invitee.nick, by: client.nick)
         self.deliver(event, to: target, invitee)
         self.deliver(event, to: id, client)
+        self.observer?.chatInvited(target, room: room.name, by: id)
     }
 }
 

@@ -76,6 +76,11 @@ public final class ChatState {
     var invitations: [ClientID: [Room]] = [:]
     /// Reused by deliveries to several rooms at once, which must reach each peer exactly once.
     var peerScratch = PeerScratch()
+    /// While ``replay(_:from:)`` runs: permissions and join restrictions are not checked.
+    var replaying = false
+    /// Invitations to rooms that do not exist here yet (another node's room), by room key: they
+    /// become the room's own once it exists here.
+    var pendingInvitations: [ClientID: [NameKey]] = [:]
 
     /// Whether a public entry point is running; see the reentrancy rules on ``ChatSink``.
     private var isDispatching = false
@@ -163,6 +168,25 @@ public final class ChatState {
         } else {
             self.dispatchUnregistered(command, from: id, client)
         }
+    }
+
+    /// Carries out a command that another authority already allowed: a cluster node applying what
+    /// a client of another node did, through that client's stand-in here.
+    ///
+    /// The command runs exactly as ``perform(_:from:)`` would run it, with the same events to the
+    /// same audiences, except that nothing it needs is checked again: operator status (topic,
+    /// modes, kicks, invitations), bans, keys, limits and invite-only on joins, moderation and
+    /// membership on room messages, and membership of the room it changes. A room it creates gets
+    /// no operator (the room's state comes from where it lives). The observer still hears of it.
+    public func replay(_ command: ChatCommand, from id: ClientID) {
+        guard let client = self.client(id), !client.hasQuit, client.isAdmitted else { return }
+        self.beginDispatch()
+        self.replaying = true
+        defer {
+            self.replaying = false
+            self.endDispatch()
+        }
+        self.dispatch(command, from: id, client)
     }
 
     /// Reports `error` to `client`, for errors its front end or the glue finds (a line too long, a
@@ -265,12 +289,12 @@ public final class ChatState {
         return self.clients[index]
     }
 
-    private func beginDispatch() {
+    func beginDispatch() {
         precondition(!self.isDispatching, "ChatState called from inside a ChatSink callback")
         self.isDispatching = true
     }
 
-    private func endDispatch() {
+    func endDispatch() {
         self.isDispatching = false
         guard !self.deferredDisconnects.isEmpty else { return }
         // Each removal may itself trigger more (a departure overflowing someone else), hence the loop.
@@ -306,6 +330,7 @@ public final class ChatState {
         self.identities.remove(id)
         self.awayMessages[id] = nil
         for room in self.invitations.removeValue(forKey: id) ?? [] { room.settings.invited.remove(id) }
+        self.pendingInvitations[id] = nil
         self.clients[id.index] = nil
         self.counters.connections -= 1
     }

@@ -25,17 +25,23 @@ final class ClusterNode: ChatObserver {
     private(set) var epoch: UInt64
     let commands: RedisConnection
     let subscriber: RedisSubscriber
-    private var state: ChatState { server.state }
+    var state: ChatState { server.state }
 
     /// Ghosts by client ID: the node each one lives on. `isGhost` is the test on the message path.
-    private var ghostNodes: [ClientID: [UInt8]] = [:]
+    var ghostNodes: [ClientID: [UInt8]] = [:]
     private var isGhost: [Bool] = []
     /// While applying a message from another node: what ghosts do is not published again.
-    private var applying = false
+    var applying = false
+    /// While held joins are asked again: they go ahead whatever is known.
+    var releasing = false
     /// Local members per room (by room key), and the rooms whose channel lingers after its last
     /// local member left.
-    private var localMembers: [[UInt8]: Int] = [:]
+    var localMembers: [[UInt8]: Int] = [:]
     private var lingering: [[UInt8]: Reactor.Timer] = [:]
+    /// Rooms whose channel's subscription Redis has confirmed.
+    var confirmedRooms: Set<[UInt8]> = []
+    /// What this node knows of its rooms' state (ClusterNode+Rooms.swift).
+    var rooms = RoomReplication()
     /// Outgoing sequence numbers per channel.
     private var sequences: [[UInt8]: UInt64] = [:]
     private var tracker = SequenceTracker()
@@ -79,8 +85,15 @@ final class ClusterNode: ChatObserver {
         var nickConflicts = 0
         var reapedNodes = 0
         var probesLost = 0
+        /// First joins held until the room's other nodes answered, and those that gave up waiting.
+        var joinsHeld = 0
+        var joinsHeldTimedOut = 0
+        /// Rooms whose state came whole from another node (a younger room, or one behind).
+        var statesAdopted = 0
+        /// Own topic and mode changes applied again, another node's having come in between.
+        var changesReapplied = 0
     }
-    private(set) var counters = Counters()
+    var counters = Counters()
     var ghostCount: Int { ghostNodes.count }
     /// The bus for `/stats` and the log.
     var busCounters: BusCounters {
@@ -172,13 +185,13 @@ final class ClusterNode: ChatObserver {
         commands.send(["SREM", "sb:nodes", node])
     }
 
-    private func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }
-    private func roomChannel(_ key: [UInt8]) -> [UInt8] { Array("sb:r:".utf8) + key }
-    private static let globalChannel = Array("sb:g".utf8)
+    func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }
+    func roomChannel(_ key: [UInt8]) -> [UInt8] { Array("sb:r:".utf8) + key }
+    static let globalChannel = Array("sb:g".utf8)
 
     /// The folded name of a room, for its channel and the local-member count.
-    private func roomKey(_ name: Name) -> [UInt8] { Array(name.string.lowercased().utf8) }
-    private func roomKey(_ raw: [UInt8]) -> [UInt8] { Array(String(decoding: raw, as: UTF8.self).lowercased().utf8) }
+    func roomKey(_ name: Name) -> [UInt8] { Array(name.string.lowercased().utf8) }
+    func roomKey(_ raw: [UInt8]) -> [UInt8] { Array(String(decoding: raw, as: UTF8.self).lowercased().utf8) }
 
     // MARK: Liveness
 
@@ -321,8 +334,8 @@ final class ClusterNode: ChatObserver {
 
     // MARK: Publishing
 
-    /// Chat lines and the rest (joins, parts, member lists, syncs) are numbered apart on each
-    /// channel, so a gap in the lines counts exactly the lines lost, whatever else was.
+    /// Chat lines and the rest (joins, parts, member lists, syncs, room state) are numbered apart
+    /// on each channel, so a gap in the lines counts exactly the lines lost, whatever else was.
     private static func stream(_ channel: [UInt8], of message: BusMessage) -> [UInt8] {
         switch message {
         case .said, .saidPrivately: channel
@@ -330,18 +343,28 @@ final class ClusterNode: ChatObserver {
         }
     }
 
-    private func publish(_ message: BusMessage, on channel: [UInt8]) {
+    /// Publishes `message` on `channel`; returns its sequence number in its stream there.
+    /// `receivers`, if given, hears how many subscribers Redis delivered it to (this node's own
+    /// subscription included).
+    @discardableResult
+    func publish(_ message: BusMessage, on channel: [UInt8], receivers: ((Int) -> Void)? = nil) -> UInt64 {
         let stream = Self.stream(channel, of: message)
         let sequence = (sequences[stream] ?? 0) + 1
         sequences[stream] = sequence
         scratch.removeAll()
         message.encode(from: BusOrigin(node: nodeID, epoch: epoch, sequence: sequence), into: &scratch)
-        channel.withUnsafeBytes { channel in commands.publish(channel: channel, message: scratch.bytes) }
+        let reply: RedisConnection.ReplyHandler? = receivers.map { receivers in
+            { result in
+                if case .success(let reply) = result, let count = reply.integer { receivers(count) } else { receivers(0) }
+            }
+        }
+        channel.withUnsafeBytes { channel in commands.publish(channel: channel, message: scratch.bytes, reply: reply) }
         counters.published += 1
+        return sequence
     }
 
     @inline(__always)
-    private func isGhostID(_ id: ClientID) -> Bool { id.index < isGhost.count && isGhost[id.index] }
+    func isGhostID(_ id: ClientID) -> Bool { id.index < isGhost.count && isGhost[id.index] }
 
     private static let claimScript = """
         local owner = redis.call('HGET', KEYS[1], ARGV[1])
@@ -404,9 +427,12 @@ final class ClusterNode: ChatObserver {
         publish(.renamed(old: Array(old.string.utf8), new: Array(new.string.utf8)), on: Self.globalChannel)
     }
 
+    // A local client's join or part is this node's news even while it applies another node's
+    // message (a line client kicked from its last room goes back to the lobby).
     func chatJoined(_ client: ClientID, room: Name) {
-        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        guard !isGhostID(client), let nick = state.nickName(of: client) else { return }
         let key = roomKey(room)
+        let created = state.memberCount(of: room) == 1
         let count = (localMembers[key] ?? 0) + 1
         localMembers[key] = count
         if count == 1 {
@@ -418,12 +444,19 @@ final class ClusterNode: ChatObserver {
             }
         }
         publish(.joined(room: Array(room.string.utf8), nick: Array(nick.string.utf8)), on: roomChannel(key))
+        if let away = state.awayMessage(of: client) {
+            publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
+        }
+        roomEntered(key, room, createdHere: created)
     }
 
     func chatLeft(_ client: ClientID, room: Name, reason: WireText) {
-        guard !applying, !isGhostID(client), let nick = state.nickName(of: client) else { return }
+        guard !isGhostID(client), let nick = state.nickName(of: client) else { return }
         let key = roomKey(room)
-        publish(.left(room: Array(room.string.utf8), nick: Array(nick.string.utf8), reason: Array(reason)), on: roomChannel(key))
+        if !applying {
+            publish(.left(room: Array(room.string.utf8), nick: Array(nick.string.utf8), reason: Array(reason)),
+                on: roomChannel(key))
+        }
         localLeft(key)
     }
 
@@ -447,6 +480,7 @@ final class ClusterNode: ChatObserver {
             isGhost[client.index] = false
             return
         }
+        rooms.forgetHeld(client)
         guard !applying else { return }
         for room in state.roomNames(of: client) { localLeft(roomKey(room)) }
         release(nick)
@@ -454,21 +488,29 @@ final class ClusterNode: ChatObserver {
     }
 
     /// A local client left the room `key`: its channel lingers, then goes, with the ghosts' places.
-    private func localLeft(_ key: [UInt8]) {
+    func localLeft(_ key: [UInt8]) {
         guard let count = localMembers[key] else { return }
         guard count <= 1 else {
             localMembers[key] = count - 1
             return
         }
         localMembers[key] = nil
+        linger(key)
+    }
+
+    /// The room `key` has no local member: its channel stays for a while, then goes.
+    func linger(_ key: [UInt8]) {
+        guard lingering[key] == nil else { return }
         lingering[key] = server.reactor.schedule(afterMilliseconds: Self.lingerMilliseconds) { [unowned self] in
             self.lingering[key] = nil
             guard self.localMembers[key] == nil else { return }
             self.subscriber.unsubscribe([self.roomChannel(key)])
+            self.confirmedRooms.remove(key)
             let channel = self.roomChannel(key)
             self.tracker.forget(channel: channel)
             self.tracker.forget(channel: channel + [0])
             self.dropGhosts(fromRoom: key)
+            self.rooms.forget(key)
         }
     }
 
@@ -480,16 +522,34 @@ final class ClusterNode: ChatObserver {
     private func confirmed(_ kind: RESPSubscriptionKind, _ channel: UnsafeRawBufferPointer) {
         guard kind == .subscribe, channel.starts(with: "sb:r:".utf8) else { return }
         let key = Array(channel.dropFirst(5))
+        confirmedRooms.insert(key)
         announceMembers(of: key)
-        publish(.sync(room: key), on: roomChannel(key))
+        askForState(of: key)
     }
 
-    /// Publishes this node's clients in the room `key` (``BusMessage/here(room:nicks:)``), if any.
-    private func announceMembers(of key: [UInt8]) {
-        guard localMembers[key] != nil, let name = key.withUnsafeBytes({ state.roomName($0) }) else { return }
+    /// Publishes this node's clients in the room `key` (``BusMessage/here(room:nicks:)``), then
+    /// the room's state and who of them is away; with `answering` (a sync asked), an empty list
+    /// when none is here, so that a node waiting for every answer can count this one.
+    func announceMembers(of key: [UInt8], answering: Bool = false) {
+        guard localMembers[key] != nil, let name = key.withUnsafeBytes({ state.roomName($0) }) else {
+            if answering { publish(.here(room: key, nicks: []), on: roomChannel(key)) }
+            return
+        }
         let locals = (state.members(of: name) ?? []).filter { !isGhostID($0) }
-        publish(.here(room: Array(name.string.utf8), nicks: locals.compactMap { state.nickName(of: $0).map { Array($0.string.utf8) } }),
-            on: roomChannel(key))
+        // Each with its standing (`@` operator, `+` voiced): a node that meets them anew (after a
+        // split it forgot them) takes their own node's word for it.
+        let nicks = locals.compactMap { client in
+            state.nickName(of: client).map { nick in
+                let status = state.status(of: client, in: name)
+                return (status.contains(.op) ? [0x40] : []) + (status.contains(.voice) ? [0x2B] : []) + Array(nick.string.utf8)
+            }
+        }
+        publish(.here(room: Array(name.string.utf8), nicks: nicks), on: roomChannel(key))
+        announceState(of: key, name)
+        for client in locals {
+            guard let away = state.awayMessage(of: client), let nick = state.nickName(of: client) else { continue }
+            publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
+        }
     }
 
     private func received(_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
@@ -504,6 +564,14 @@ final class ClusterNode: ChatObserver {
         }
         guard origin.node != nodeID else {
             if case .probe(let token) = message, token == probe?.token { probe = nil } else { counters.echoes += 1 }
+            switch message {
+            case .topic, .modes:
+                if origin.epoch == epoch && channel.starts(with: "sb:r:".utf8) {
+                    ownEchoed(message, sequence: origin.sequence, room: Array(channel.dropFirst(5)))
+                }
+            default:
+                break
+            }
             return
         }
         let channelBytes = Array(channel)
@@ -520,12 +588,14 @@ final class ClusterNode: ChatObserver {
             }
             if channelBytes.starts(with: "sb:r:".utf8) {
                 let key = Array(channelBytes.dropFirst(5))
+                // A state change may be among what was missed: the answers' state is ahead, then.
                 publish(.sync(room: key), on: roomChannel(key))
             }
         }
         applying = true
-        defer { applying = false }
         apply(message, from: origin.node)
+        applying = false
+        if !rooms.held.isEmpty { releaseReadyJoins() }
     }
 
     private func apply(_ message: BusMessage, from node: [UInt8]) {
@@ -536,23 +606,23 @@ final class ClusterNode: ChatObserver {
         case .left(let room, let nick, let reason):
             guard let ghost = existingGhost(nick) else { return }
             room.withUnsafeBytes { room in reason.withUnsafeBytes { reason in
-                state.perform(.part(room: room, reason: reason), from: ghost)
+                state.replay(.part(room: room, reason: reason), from: ghost)
             } }
             collectIfRoomless(ghost)
         case .said(let kind, let room, let nick, let text):
             guard let ghost = ghost(nick, on: node) else { return }
             if !isMember(ghost, room) { join(ghost, room) }
             room.withUnsafeBytes { room in text.withUnsafeBytes { text in
-                state.perform(.send(MessageKind(kind), text: text, to: .room(room)), from: ghost)
+                state.replay(.send(MessageKind(kind), text: text, to: .room(room)), from: ghost)
             } }
         case .saidPrivately(let kind, let to, let from, let text):
             guard let ghost = ghost(from, on: node) else { return }
             to.withUnsafeBytes { to in text.withUnsafeBytes { text in
-                state.perform(.send(MessageKind(kind), text: text, to: .nick(to)), from: ghost)
+                state.replay(.send(MessageKind(kind), text: text, to: .nick(to)), from: ghost)
             } }
         case .renamed(let old, let new):
             guard let ghost = existingGhost(old) else { return }
-            new.withUnsafeBytes { state.perform(.rename(to: $0), from: ghost) }
+            new.withUnsafeBytes { state.replay(.rename(to: $0), from: ghost) }
             // A local client holds the new nick: Redis gave it to the other node, so the local one
             // is about to lose it. This ghost is stale; the rooms' member lists bring it back.
             if let nick = state.nickName(of: ghost), Array(nick.string.utf8) == old {
@@ -563,23 +633,31 @@ final class ClusterNode: ChatObserver {
             remove(ghost, reason: String(decoding: reason, as: UTF8.self))
         case .here(let room, let nicks):
             // The sender's whole list: its clients here that are not on it left while a message
-            // saying so was lost.
+            // saying so was lost. Each nick may carry its standing (`@`, `+`) in front.
+            let entries = nicks.map { entry in (nick: Array(entry.drop { $0 == 0x40 || $0 == 0x2B }), standing: entry.prefix(2)) }
             if let name = room.withUnsafeBytes({ state.roomName($0) }) {
-                let listed = Set(nicks.map { $0.map(Self.foldASCII) })
+                let listed = Set(entries.map { $0.nick.map(Self.foldASCII) })
                 for id in state.members(of: name) ?? [] where ghostNodes[id] == node {
                     guard let nick = state.nickName(of: id), !listed.contains(nick.string.utf8.map(Self.foldASCII)) else { continue }
                     room.withUnsafeBytes { room in
-                        state.perform(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: id)
+                        state.replay(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: id)
                     }
                     collectIfRoomless(id)
                 }
             }
-            for nick in nicks {
+            for (nick, standing) in entries {
                 guard let ghost = ghost(nick, on: node), !isMember(ghost, room) else { continue }
                 join(ghost, room)
+                var status: MemberStatus = []
+                if standing.contains(0x40) { status.insert(.op) }
+                if standing.contains(0x2B) { status.insert(.voice) }
+                if !status.isEmpty, let name = room.withUnsafeBytes({ state.roomName($0) }) {
+                    state.setStanding(status, of: ghost, in: name)
+                }
             }
+            rooms.heard(here: !nicks.isEmpty, from: node, room: roomKey(room))
         case .sync(let room):
-            announceMembers(of: roomKey(room))
+            announceMembers(of: roomKey(room), answering: true)
         case .nodeDown(let dead):
             if dead == nodeID {
                 // Given up for dead while alive. Frozen, the lease renewal rejoins under a new
@@ -591,14 +669,18 @@ final class ClusterNode: ChatObserver {
             forgetNode(dead)
         case .probe:
             break
+        case .topic, .modes, .kicked, .invited, .away, .roomState:
+            applyRoomChange(message, from: node)
         }
     }
 
-    private func join(_ ghost: ClientID, _ room: [UInt8]) {
-        room.withUnsafeBytes { state.perform(.join(room: $0, leavingOthers: false), from: ghost) }
+    func join(_ ghost: ClientID, _ room: [UInt8]) {
+        // A room made here for a ghost: what it holds comes from the nodes where it lives.
+        if room.withUnsafeBytes({ state.roomName($0) }) == nil { rooms.forget(roomKey(room)) }
+        room.withUnsafeBytes { state.replay(.join(room: $0, leavingOthers: false), from: ghost) }
     }
 
-    private func isMember(_ ghost: ClientID, _ room: [UInt8]) -> Bool {
+    func isMember(_ ghost: ClientID, _ room: [UInt8]) -> Bool {
         guard let name = room.withUnsafeBytes({ state.roomName($0) }) else { return false }
         return state.isMember(ghost, of: name)
     }
@@ -606,14 +688,14 @@ final class ClusterNode: ChatObserver {
     @inline(__always)
     private static func foldASCII(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
-    private func existingGhost(_ nick: [UInt8]) -> ClientID? {
+    func existingGhost(_ nick: [UInt8]) -> ClientID? {
         guard let id = nick.withUnsafeBytes({ state.client(named: $0) }), isGhostID(id) else { return nil }
         return id
     }
 
     /// The ghost of `nick` (a client of `node`), created if this node has not met it yet; `nil`
     /// when a local client holds the nick (Redis settles that conflict: the local one is renamed).
-    private func ghost(_ nick: [UInt8], on node: [UInt8]) -> ClientID? {
+    func ghost(_ nick: [UInt8], on node: [UInt8]) -> ClientID? {
         if let id = nick.withUnsafeBytes({ state.client(named: $0) }) {
             guard isGhostID(id) else {
                 counters.nickConflicts += 1
@@ -637,14 +719,14 @@ final class ClusterNode: ChatObserver {
     }
 
     /// Takes a ghost out: its departure is announced to the local clients that shared a room.
-    private func remove(_ ghost: ClientID, reason: String?) {
+    func remove(_ ghost: ClientID, reason: String?) {
         state.disconnect(ghost, reason: reason)
         ghostNodes[ghost] = nil
         if ghost.index < isGhost.count { isGhost[ghost.index] = false }
         server.delivery.table.release(ghost)
     }
 
-    private func collectIfRoomless(_ ghost: ClientID) {
+    func collectIfRoomless(_ ghost: ClientID) {
         if state.roomNames(of: ghost).isEmpty { remove(ghost, reason: nil) }
     }
 
@@ -663,7 +745,7 @@ final class ClusterNode: ChatObserver {
         defer { applying = false }
         for member in state.members(of: name) ?? [] where isGhostID(member) {
             key.withUnsafeBytes { room in
-                state.perform(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: member)
+                state.replay(.part(room: room, reason: UnsafeRawBufferPointer(start: nil, count: 0)), from: member)
             }
             collectIfRoomless(member)
         }

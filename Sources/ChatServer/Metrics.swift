@@ -195,6 +195,16 @@ extension Server {
             out.sample("switchboard_bus_nick_conflicts_total", bus.nickConflicts)
             out.family("switchboard_bus_nodes_reaped_total", "counter", "Dead nodes whose clients this node removed for everyone.")
             out.sample("switchboard_bus_nodes_reaped_total", bus.reapedNodes)
+            out.family("switchboard_bus_joins_held_total", "counter",
+                "First joins of a room held until the nodes following it answered (outcome: answered, or gave up after 1 s).")
+            out.sample("switchboard_bus_joins_held_total", label: "outcome", "answered", bus.joinsHeld - bus.joinsHeldTimedOut)
+            out.sample("switchboard_bus_joins_held_total", label: "outcome", "timed_out", bus.joinsHeldTimedOut)
+            out.family("switchboard_bus_room_states_adopted_total", "counter",
+                "Rooms whose whole state came from another node (this node's was of a younger room, or behind).")
+            out.sample("switchboard_bus_room_states_adopted_total", bus.statesAdopted)
+            out.family("switchboard_bus_changes_reapplied_total", "counter",
+                "Own topic and mode changes applied again because another node's came in between (the channel's order wins).")
+            out.sample("switchboard_bus_changes_reapplied_total", bus.changesReapplied)
         }
         if let rss = ProcessStatistics.residentMemoryBytes() {
             out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")

@@ -7,6 +7,8 @@ import Testing
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+private func v(_ count: UInt64, _ node: String) -> BusVersion { BusVersion(count: count, node: b(node)) }
+
 private func encoded(_ message: BusMessage, _ origin: BusOrigin) -> [UInt8] {
     var buffer = EncodeBuffer()
     message.encode(from: origin, into: &buffer)
@@ -32,6 +34,31 @@ private func encoded(_ message: BusMessage, _ origin: BusOrigin) -> [UInt8] {
             (.sync(room: b("lobby")), "node-1 77 5 S lobby"),
             (.nodeDown(node: b("node-2")), "node-1 77 5 D node-2"),
             (.probe(token: 123456789), "node-1 77 5 K 123456789"),
+            (.topic(room: b("den"), version: v(12, "node-1"), nick: b("alice"), setBy: b("alice!al@host"), at: 1_700_000_000,
+                text: b("a topic  with spaces")),
+                "node-1 77 5 T den 12 node-1 alice 1700000000 alice!al@host a topic  with spaces"),
+            (.topic(room: b("den"), version: v(1, "n"), nick: b("alice"), setBy: b("alice!al@host"), at: 9, text: []),
+                "node-1 77 5 T den 1 n alice 9 alice!al@host "),
+            (.modes(room: b("den"), version: v(13, "node-2"), nick: b("alice"), changes: [
+                BusModeChange(adding: true, letter: UInt8(ascii: "m")),
+                BusModeChange(adding: true, letter: UInt8(ascii: "k"), argument: b("s3cr:t")),
+                BusModeChange(adding: false, letter: UInt8(ascii: "b"), argument: b("*!*@bad.example")),
+                BusModeChange(adding: true, letter: UInt8(ascii: "o"), argument: b("bob")),
+                BusModeChange(adding: false, letter: UInt8(ascii: "l")),
+            ]), "node-1 77 5 C den 13 node-2 alice +m +ks3cr:t -b*!*@bad.example +obob -l"),
+            (.kicked(room: b("den"), nick: b("bob"), by: b("alice"), reason: b("out you go")), "node-1 77 5 X den bob alice out you go"),
+            (.kicked(room: b("den"), nick: b("bob"), by: b("alice"), reason: []), "node-1 77 5 X den bob alice "),
+            (.invited(room: b("den"), nick: b("bob"), by: b("alice")), "node-1 77 5 I den bob alice"),
+            (.away(nick: b("bob"), message: b("gone fishing")), "node-1 77 5 A bob gone fishing"),
+            (.away(nick: b("bob"), message: []), "node-1 77 5 A bob "),
+            (.roomState(BusRoomState(
+                room: b("Den"), lineage: 1_700_000_000_123, lineageNode: b("node-2"), version: v(40, "node-3"), createdAt: 1_700_000_000,
+                flags: b("imnt"), key: b("s3cret"), limit: 10, ops: [b("alice"), b("carol")], voices: [b("bob")],
+                bans: [b("*!*@bad.example"), b("mallory!*@*")], topicSetAt: 1_700_000_100, topicSetBy: b("alice!al@host"),
+                topic: b("welcome  to the den"))),
+                "node-1 77 5 F Den 1700000000123 node-2 40 node-3 1700000000 +imnt =s3cret 10 2 alice carol 1 bob 2 *!*@bad.example mallory!*@* 1700000100 =alice!al@host welcome  to the den"),
+            (.roomState(BusRoomState(room: b("den"), lineage: 5, lineageNode: b("n"), version: v(0, "n"), createdAt: 0)),
+                "node-1 77 5 F den 5 n 0 n 0 + - 0 0 0 0 0 - "),
         ]
         for (message, wire) in cases {
             let bytes = encoded(message, origin)
@@ -82,6 +109,40 @@ private func encoded(_ message: BusMessage, _ origin: BusOrigin) -> [UInt8] {
         #expect(refusal("n1 1 1 J lobby") == .missingField("nick"))
         #expect(refusal("n1 1 1 M x lobby alice hi") == .badKind(0x78))
         #expect(refusal("n1 1 1 K") == .missingField("token"))
+        #expect(refusal("n1 1 1 T den 1 n alice x alice!a@h hi") == .badNumber("time"))
+        #expect(refusal("n1 1 1 T den 1 n alice 5") == .missingField("setter"))
+        #expect(refusal("n1 1 1 T den x n alice 5 a!b@c hi") == .badNumber("version"))
+        #expect(refusal("n1 1 1 T den 1") == .missingField("version node"))
+        #expect(refusal("n1 1 1 C den 1 n alice") == .missingField("mode"))
+        #expect(refusal("n1 1 1 C den 1 n alice m") == .badMode("m"))
+        #expect(refusal("n1 1 1 C den 1 n alice +") == .badMode("+"))
+        #expect(refusal("n1 1 1 X den bob") == .missingField("by"))
+        #expect(refusal("n1 1 1 I den bob") == .missingField("by"))
+        #expect(refusal("n1 1 1 A") == .missingField("nick"))
+        #expect(refusal("n1 1 1 F den 5 n 0 n 0 imnt - 0 0 0 0 0 - ") == .badMode("imnt"))
+        #expect(refusal("n1 1 1 F den 5 n 0 n 0 + s3cret 0 0 0 0 0 - ") == .missingField("key"))
+        #expect(refusal("n1 1 1 F den 5 n 0 n 0 + - 0 2 alice") == .missingField("ops"))
+        #expect(refusal("n1 1 1 F den 5 n 0 n 0 + - 0 0 0 0 7") == .missingField("setter"))
+        #expect(refusal("n1 1 1 F den 5 n 0") == .missingField("version node"))
+    }
+
+    @Test("a room's state keeps every list and the topic's bytes through a round trip")
+    func roomStateRoundTrip() throws {
+        let state = BusRoomState(
+            room: b("r"), lineage: UInt64(Int64.max), lineageNode: b("n"), version: v(UInt64(Int64.max), "m"), createdAt: 1, flags: b("t"), key: nil, limit: 0,
+            ops: [], voices: [b("v1"), b("v2"), b("v3")], bans: [b("a!b@c")], topicSetAt: 2, topicSetBy: b("x!y@z"),
+            topic: [0x20, 0xC3, 0xA9, 0x00, 0x20])
+        let (_, decoded) = try encoded(.roomState(state), origin).withUnsafeBytes { try BusMessage.decode($0) }
+        #expect(decoded == .roomState(state))
+    }
+
+    @Test("a version with more changes is ahead; for as many, the one whose node sorts first")
+    func versions() {
+        #expect(v(3, "b").isAhead(of: v(2, "a")))
+        #expect(!v(2, "a").isAhead(of: v(3, "b")))
+        #expect(v(3, "a").isAhead(of: v(3, "b")))
+        #expect(!v(3, "b").isAhead(of: v(3, "a")))
+        #expect(!v(3, "a").isAhead(of: v(3, "a")), "equal versions: neither is ahead")
     }
 
     @Test("sequence numbers: next, duplicates, gaps, per sender and channel, afresh per epoch")
