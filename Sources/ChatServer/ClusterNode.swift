@@ -290,17 +290,21 @@ final class ClusterNode: ChatObserver {
     /// `sb:reap:<node>` first) frees its nicks and tells everyone, who forget its clients.
     private func reapDeadNodes() {
         guard commands.state == .ready, server.reactor.now >= reapingResumesAt else { return }
+        let asked = server.reactor.now
         commands.send(["SMEMBERS", "sb:nodes"]) { reply in
-            guard case .success(let reply) = reply else { return }
+            guard case .success(let reply) = reply, self.mayReap(askedAt: asked) else { return }
             for element in reply.elements {
                 let node = Array(element.bytes)
                 guard node != self.nodeID else { continue }
                 let name = String(decoding: node, as: UTF8.self)
+                let asked = self.server.reactor.now
                 self.commands.send(["EXISTS", "sb:lease:\(name)"]) { reply in
-                    guard case .success(let reply) = reply, reply.integer == 0 else { return }
+                    guard case .success(let reply) = reply, reply.integer == 0, self.mayReap(askedAt: asked) else { return }
                     let me = String(decoding: self.nodeID, as: UTF8.self)
                     self.commands.send(["SET", "sb:reap:\(name)", me, "NX", "PX", "10000"]) { reply in
-                        guard case .success(let reply) = reply, !reply.isNull, !reply.isError else { return }
+                        guard case .success(let reply) = reply, !reply.isNull, !reply.isError,
+                            self.server.reactor.now >= self.reapingResumesAt
+                        else { return }
                         self.commands.send(["EVAL", Self.reapScript, "2", "sb:nicks", "sb:nodes", name])
                         self.counters.reapedNodes += 1
                         self.server.log(.warn, "cluster: node \(name) is gone (no lease); its clients leave")
@@ -310,6 +314,17 @@ final class ClusterNode: ChatObserver {
                 }
             }
         }
+    }
+
+    /// Whether a reaper step whose question left at `askedAt` may go on. An answer that took over
+    /// 2 s means Redis stalled meanwhile: every lease lapsed with it, and a lease missing now is
+    /// one its node has not had the chance to renew yet, so reaping waits a lease period (a
+    /// question sent just before Redis froze is answered first when it thaws, before the other
+    /// nodes' queued renewals).
+    private func mayReap(askedAt: Int64) -> Bool {
+        let now = server.reactor.now
+        if now - askedAt > 2_000 { reapingResumesAt = max(reapingResumesAt, now + Int64(Self.leaseMilliseconds)) }
+        return now >= reapingResumesAt
     }
 
     /// A probe through this node's own channel every second; one unanswered for 5 s means the
