@@ -104,8 +104,9 @@ bench-baseline: release
 
 # The loop's longest iterations while 19,000 connections arrive at once and then all reset at once,
 # from the server's own /metrics histogram (Benchmarks/storm.py). Fails if one took over 10 ms.
+# REALTIME=1 runs the server under SCHED_FIFO (root), so other processes cannot preempt it.
 bench-storm: release
-	python3 Benchmarks/storm.py --server .build/release/switchboard --connections $${CONNECTIONS:-19000}
+	python3 Benchmarks/storm.py --server .build/release/switchboard --connections $${CONNECTIONS:-19000} $(if $(REALTIME),--realtime)
 
 # One server under mixed, partly hostile load for SOAK_SECONDS (default 600): chatload on the line
 # protocol and IRC (checked for loss), line/IRC/WebSocket churn, garbage, over-long lines, bad HTTP and

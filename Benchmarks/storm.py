@@ -8,13 +8,16 @@ so the server reaps C resets in one go. Before and after each phase it scrapes /
 for that phase: the iterations it took, how many took over 1 ms and over 10 ms, and the longest
 (the gauge is the maximum since start, so it is reported only when it grew in that phase).
 
-Usage: storm.py --server PATH [--connections 19000]   (starts its own server on free ports)
+Usage: storm.py --server PATH [--connections 19000] [--realtime]   (starts its own server on free
+ports, on core 0, this client on core 1; --realtime: the server under SCHED_FIFO, so whatever else
+runs on the machine cannot preempt it and only its own work is measured)
 Exit status 1 if an iteration took over --limit-ms (default 10) in either phase.
 """
 import argparse
 import os
 import resource
 import selectors
+import shutil
 import socket
 import struct
 import subprocess
@@ -70,14 +73,24 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--connections", type=int, default=19000)
     parser.add_argument("--limit-ms", type=int, default=10, choices=[1, 10, 25])
+    parser.add_argument("--realtime", action="store_true",
+                        help="run the server under SCHED_FIFO (chrt -f 50, needs root), so other processes "
+                             "cannot preempt it: what is left is the server's own work")
     args = parser.parse_args()
+    # The server on core 0 and this client on core 1 (as bench.sh does), so they do not take turns.
+    wrapper = []
+    if os.cpu_count() and os.cpu_count() > 1 and shutil.which("taskset"):
+        wrapper = ["taskset", "-c", "0"]
+        os.sched_setaffinity(0, {1})
+    if args.realtime:
+        wrapper += ["chrt", "-f", "50"]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.connections + 100 > hard:
         sys.exit("storm: %d connections need more than the open-files limit %d" % (args.connections, hard))
 
     line_port, http_port = free_port(), free_port()
-    server = subprocess.Popen([args.server, "--port", str(line_port), "--irc-port", "0", "--http-port",
+    server = subprocess.Popen(wrapper + [args.server, "--port", str(line_port), "--irc-port", "0", "--http-port",
                                str(http_port), "--log-level", "warn"])
     try:
         deadline = time.monotonic() + 15

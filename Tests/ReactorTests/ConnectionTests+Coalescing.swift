@@ -1,5 +1,6 @@
 // Coalesced output: Connection.enqueue holds bytes until the coalescing delay or the connection's
-// next flushed write, whichever comes first, and never reorders them.
+// next flushed write, whichever comes first, and never reorders them. And the work a burst leaves
+// for one iteration (coalesced flushes, close notices) is spread over several.
 
 import Testing
 
@@ -117,4 +118,33 @@ import Testing
         Self.run(reactor, for: 3000) { clients.allSatisfy { $0.text == "JOIN lobby x\n" } }
         #expect(clients.allSatisfy { $0.text == "JOIN lobby x\n" })
     }
+
+    @Test("closes past closeNoticesPerIteration are told over several iterations, every one", .timeLimit(.minutes(1)))
+    func closeNoticesAreSpread() throws {
+        let reactor = try Reactor()
+        reactor.closeNoticesPerIteration = 3
+        var servers: [(Connection, Collector)] = []
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            let collector = Collector()
+            connection.handler = collector
+            servers.append((connection, collector))
+        }
+        for _ in 0..<10 { reactor.connect(to: listener.address) { _ in } }
+        Self.run(reactor, for: 5000) { servers.count == 10 }
+        try #require(servers.count == 10)
+        for (connection, _) in servers { connection.close(reason: .local) }
+        var told = 0
+        var mostInOneIteration = 0
+        let start = reactor.now
+        while told < 10 && reactor.now - start < 5000 {
+            reactor.runOnce(timeoutMilliseconds: 5)
+            let now = servers.filter { !$0.1.closes.isEmpty }.count
+            mostInOneIteration = max(mostInOneIteration, now - told)
+            told = now
+        }
+        #expect(told == 10, "\(10 - told) closes never told")
+        #expect(mostInOneIteration == 3, "at most 3 per iteration; saw \(mostInOneIteration)")
+        #expect(servers.allSatisfy { $0.1.closes == [.local] })
+    }
 }
+
