@@ -1,6 +1,6 @@
 // ClusterFailureTests: what a cluster loses when Redis fails under chat, and that the nodes count
-// it: Redis killed and restarted, and Redis stopped (SIGSTOP) for 10 s with every connection to it
-// up, the failure a reconnect does not see.
+// it, and that no node spins meanwhile: Redis killed and restarted, gone for 5 s, and stopped
+// (SIGSTOP) for 10 s with every connection to it up, the failure a reconnect does not see.
 import Glibc
 import TestHarness
 import Testing
@@ -140,6 +140,35 @@ extension EndToEnd.ClusterTests {
         // Back, bob's node says who it has in the lobby: dave is not on its list, so he goes.
         try Self.eventually(alice, "dave leaving the lobby") { $0.hasPrefix("PART lobby dave") }
         #expect(Set(try alice.listing("/who").filter { $0.hasPrefix("USER ") }) == ["USER alice", "USER bob"])
+    }
+
+    @Test("Redis gone for 5 s: the nodes retry with backoff rather than spin, and take clients again once it is back", .timeLimit(.minutes(1)))
+    func redisGoneNoSpin() throws {
+        let cluster = try Cluster(nodes: 2)
+        defer { cluster.stop() }
+        let chat = try Chat(cluster)
+        let ticksPerSecond = sysconf(Int32(_SC_CLK_TCK))
+        let port = cluster.redis.port
+        cluster.redis.kill()
+        let cpuBefore = try cluster.nodes.map { try $0.cpuTicks() }
+        // Five seconds of retrying (100 ms doubling to 5 s, jittered), local chat going on.
+        let down = Deadline(.seconds(5))
+        while !down.hasPassed { try chat.say(bobWait: .milliseconds(250)) }
+        let cpuDuring = try zip(cluster.nodes, cpuBefore).map { try $0.cpuTicks() - $1 }
+        for (index, ticks) in cpuDuring.enumerated() {
+            #expect(ticks < ticksPerSecond / 2, "node \(index + 1) used \(ticks) ticks of CPU in 5 s with Redis gone")
+        }
+        try cluster.redis.start(port: port)
+        let back = Deadline(.seconds(20))
+        var welcomed = false
+        while !welcomed && !back.hasPassed {
+            if let client = try? Client.connect(cluster.nodes[1].endpoint), let line = client.readLine() {
+                welcomed = line.hasPrefix("WELCOME ")
+                client.close()
+            }
+            if !welcomed { _ = chat.bob.readLine(timeout: .milliseconds(200)) }
+        }
+        #expect(welcomed, "node 2 never took a client again after Redis came back")
     }
 }
 
