@@ -6,6 +6,7 @@
 #
 #   bash Benchmarks/callgrind_fanout.sh .build/release/switchboard now --irc-port 0 --http-port 0
 #   bash Benchmarks/callgrind_fanout.sh .build-baseline/bin/switchboard-<hash> base
+#   PROTOCOL=irc bash Benchmarks/callgrind_fanout.sh .build/release/switchboard irc   # IRC clients
 #
 # Prints the total instructions; the profile is left in /tmp/callgrind-fanout.<tag>.out for
 # callgrind_annotate. Needs valgrind and a release chatload (.build/release/chatload).
@@ -15,14 +16,19 @@ shift 2
 cd "$(dirname "$0")/.."
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 out=/tmp/callgrind-fanout.$tag.out
-valgrind --tool=callgrind --callgrind-out-file="$out" "$server" --port "$port" --log-level warn "$@" \
+if [ "${PROTOCOL:-line}" = irc ]; then
+    listen=(--port 0 --irc-port "$port" --http-port 0)
+else
+    listen=(--port "$port")
+fi
+valgrind --tool=callgrind --callgrind-out-file="$out" "$server" "${listen[@]}" --log-level warn "$@" \
     >/dev/null 2>"/tmp/callgrind-fanout.$tag.err" &
 pid=$!
 for _ in $(seq 200); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
     sleep 0.2
 done
-.build/release/chatload fanout --receivers 200 --rate 200 --duration 4 --warmup 1 --port "$port" \
+.build/release/chatload fanout --protocol "${PROTOCOL:-line}" --receivers 200 --rate 200 --duration 4 --warmup 1 --port "$port" \
     --json-only --no-progress >"/tmp/callgrind-fanout.$tag.json"
 kill -TERM "$pid"
 wait "$pid" || true
