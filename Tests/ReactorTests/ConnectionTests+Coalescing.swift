@@ -119,10 +119,15 @@ import Testing
         #expect(clients.allSatisfy { $0.text == "JOIN lobby x\n" })
     }
 
-    @Test("closes past closeNoticesPerIteration are told over several iterations, every one", .timeLimit(.minutes(1)))
-    func closeNoticesAreSpread() throws {
+    @Test(
+        "closes past closeNoticesPerIteration, or past the iteration's time budget, are told over several iterations, every one",
+        .timeLimit(.minutes(1)), arguments: [(3, 1_000_000_000), (0, 1_000_000_000), (64, 0)] as [(Int, UInt64)])
+    func closeNoticesAreSpread(limit: Int, budget: UInt64) throws {
         let reactor = try Reactor()
-        reactor.closeNoticesPerIteration = 3
+        reactor.closeNoticesPerIteration = limit
+        reactor.iterationBudgetNanoseconds = budget
+        // A limit of 0 or a spent budget still tells one per iteration.
+        let most = budget == 0 ? 1 : max(1, limit)
         var servers: [(Connection, Collector)] = []
         let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
             let collector = Collector()
@@ -143,8 +148,65 @@ import Testing
             told = now
         }
         #expect(told == 10, "\(10 - told) closes never told")
-        #expect(mostInOneIteration == 3, "at most 3 per iteration; saw \(mostInOneIteration)")
+        #expect(mostInOneIteration == min(most, 10), "at most \(most) per iteration; saw \(mostInOneIteration)")
         #expect(servers.allSatisfy { $0.1.closes == [.local] })
+    }
+
+    @Test("events past the iteration's time budget wait for the next iteration, and every one is handled", .timeLimit(.minutes(1)))
+    func dispatchIsSpread() throws {
+        let reactor = try Reactor()
+        var servers: [Collector] = []
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            let collector = Collector()
+            connection.handler = collector
+            servers.append(collector)
+        }
+        var clients: [Connection] = []
+        for _ in 0..<6 {
+            reactor.connect(to: listener.address) { result in
+                if case .success(let connection) = result { clients.append(connection) }
+            }
+        }
+        Self.run(reactor, for: 5000) { servers.count == 6 && clients.count == 6 }
+        try #require(servers.count == 6 && clients.count == 6)
+        // Spent before it starts: each iteration handles its first event only. On loopback all six
+        // server sockets are readable as soon as the writes return, so one wait reports them together.
+        reactor.iterationBudgetNanoseconds = 0
+        for client in clients { client.write(string: "x\n") }
+        var heard = 0
+        var mostInOneIteration = 0
+        let start = reactor.now
+        while heard < 6 && reactor.now - start < 5000 {
+            reactor.runOnce(timeoutMilliseconds: 5)
+            let now = servers.filter { !$0.received.isEmpty }.count
+            mostInOneIteration = max(mostInOneIteration, now - heard)
+            heard = now
+        }
+        #expect(heard == 6, "\(6 - heard) reads never handled")
+        #expect(mostInOneIteration == 1, "one event per iteration; saw \(mostInOneIteration)")
+        #expect(servers.allSatisfy { $0.text == "x\n" })
+    }
+
+    @Test("a Backlog gives back what it was given in order, across its compactions and appends while taking")
+    func backlogOrder() {
+        var backlog = Backlog<Int>()
+        var next = 0
+        var taken: [Int] = []
+        // Appends between takes keep it from emptying, so only the compaction bounds its storage.
+        for round in 0..<100 {
+            for _ in 0..<(round % 7 == 0 ? 300 : 40) {
+                backlog.append(next)
+                next += 1
+            }
+            for _ in 0..<50 {
+                guard let element = backlog.popFirst() else { break }
+                taken.append(element)
+            }
+            #expect(backlog.count == next - taken.count)
+        }
+        taken += backlog.takeAll()
+        #expect(backlog.isEmpty && backlog.popFirst() == nil)
+        #expect(taken == Array(0..<next))
     }
 }
 
