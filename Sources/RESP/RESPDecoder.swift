@@ -42,6 +42,8 @@ public struct RESPDecoder: ~Copyable {
     private var storageCount = 0
     /// Where parsing resumes in `storage`: the first byte of the value that was incomplete.
     private var resume = 0
+    /// How many bytes of that value's line were scanned and hold no CR; 0 once its line is found.
+    private var lineScanned = 0
     /// The reply in progress, flattened in preorder.
     private var tokens: UnsafeMutablePointer<RESPToken>
     private var tokenCapacity = 16
@@ -83,6 +85,7 @@ public struct RESPDecoder: ~Copyable {
     public mutating func reset() {
         self.storageCount = 0
         self.resume = 0
+        self.lineScanned = 0
         self.tokenCount = 0
         self.frames.removeAll(keepingCapacity: true)
         self.failure = nil
@@ -196,7 +199,7 @@ public struct RESPDecoder: ~Copyable {
         default: throw fail(.unknownType(type))
         }
         let lineStart = start + 1
-        guard let lineEnd = try self.findLineEnd(base, from: lineStart, count: count, errorOffset) else { return nil }
+        guard let lineEnd = try self.findLineEnd(base, lineStart: lineStart, count: count, errorOffset) else { return nil }
         let lineLength = lineEnd - lineStart
         let next = lineEnd + 2
         guard next - replyStart <= self.limits.maxReplyBytes else { throw fail(.replyTooLarge) }
@@ -287,29 +290,39 @@ public struct RESPDecoder: ~Copyable {
         return self.completeValue()
     }
 
-    /// The index of the CR that ends the line starting at `from`, nil if it has not arrived yet.
+    /// The index of the CR that ends the line starting at `lineStart`, nil if it has not arrived yet.
+    ///
+    /// Resumes where the last scan of this line stopped (``lineScanned``): a header arriving a few
+    /// bytes per read was otherwise scanned from its start on every read, quadratic up to the
+    /// 64 KiB line limit.
     @inline(__always)
-    private func findLineEnd(
-        _ base: UnsafeRawPointer, from: Int, count: Int, _ errorOffset: Int
+    private mutating func findLineEnd(
+        _ base: UnsafeRawPointer, lineStart: Int, count: Int, _ errorOffset: Int
     ) throws(RESPDecodingError) -> Int? {
         func fail(_ reason: RESPDecodingError.Reason) -> RESPDecodingError {
             RESPDecodingError(reason, offset: errorOffset)
         }
-        let scanEnd = count - from > self.limits.maxLineLength ? from + self.limits.maxLineLength + 1 : count
-        var i = from
+        let scanEnd = count - lineStart > self.limits.maxLineLength ? lineStart + self.limits.maxLineLength + 1 : count
+        var i = lineStart + self.lineScanned
         while i < scanEnd {
             let byte = base.load(fromByteOffset: i, as: UInt8.self)
             if byte == ASCII.carriageReturn {
-                guard i + 1 < count else { return nil }
+                guard i + 1 < count else {
+                    // The LF is still to come: look at this CR again then.
+                    self.lineScanned = i - lineStart
+                    return nil
+                }
                 guard base.load(fromByteOffset: i + 1, as: UInt8.self) == ASCII.newline else {
                     throw fail(.badLineEnding)
                 }
+                self.lineScanned = 0
                 return i
             }
             if byte == ASCII.newline { throw fail(.badLineEnding) }
             i += 1
         }
-        if count - from > self.limits.maxLineLength { throw fail(.lineTooLong) }
+        if count - lineStart > self.limits.maxLineLength { throw fail(.lineTooLong) }
+        self.lineScanned = i - lineStart
         return nil
     }
 

@@ -185,6 +185,27 @@ var goldenReplies: [(wire: String, value: RESPValue)] { [
         }
     }
 
+    @Test("long lines arriving a few bytes at a time, nested, resumed mid-line and between CR and LF")
+    func longLinesInPieces() {
+        let a = String(repeating: "a", count: 5000)
+        let b = String(repeating: "b", count: 3000)
+        let stream = bytes("*3\r\n+\(a)\r\n-\(b)\r\n:12345\r\n+after\r\n")
+        let expected: [RESPValue] = [.array([.simple(a), .error(b), .integer(12345)]), .simple("after")]
+        for size in [1, 2, 3, 7, 4099] {
+            let decoded = decode(stream, chunks: Array(repeating: size, count: stream.count))
+            #expect(decoded.error == nil && decoded.values == expected, "chunks of \(size)")
+        }
+        // A resumed scan still finds a bare LF or a CR without LF where the first scan would have.
+        for (bad, reason) in [("+\(a)\nx\r\n", RESPDecodingError.Reason.badLineEnding), ("+\(a)\rx\r\n", .badLineEnding)] {
+            let decoded = decode(bytes(bad), chunks: Array(repeating: 3, count: bad.utf8.count))
+            #expect(decoded.error?.reason == reason && decoded.error?.offset == 0)
+        }
+        // The line limit counts from the line's start, not from where the last scan stopped.
+        let long = bytes("+" + String(repeating: "a", count: 41) + "\r\n")
+        let decoded = decode(long, chunks: Array(repeating: 5, count: long.count), limits: Self.small)
+        #expect(decoded.error?.reason == .lineTooLong)
+    }
+
     @Test("after an error the decoder stays failed until reset")
     func failureSticks() throws {
         var decoder = RESPDecoder()
