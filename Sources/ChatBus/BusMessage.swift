@@ -324,7 +324,7 @@ extension BusMessage {
         case 0x48:
             let room = try fields.next("room")
             var nicks: [[UInt8]] = []
-            while let nick = fields.nextIfAny() { nicks.append(nick) }
+            while let nick = try fields.listItem("nick") { nicks.append(nick) }
             return (origin, .here(room: room, nicks: nicks))
         case 0x53: return (origin, .sync(room: try fields.next("room")))
         case 0x44: return (origin, .nodeDown(node: try fields.next("node")))
@@ -340,7 +340,7 @@ extension BusMessage {
             let version = try version()
             let nick = try fields.next("nick")
             var changes: [BusModeChange] = []
-            while let token = fields.nextIfAny() {
+            while let token = try fields.listItem("mode") {
                 guard token.count >= 2, token[0] == 0x2B || token[0] == 0x2D else {
                     throw .badMode(String(decoding: token, as: UTF8.self))
                 }
@@ -410,6 +410,14 @@ private struct FieldReader {
         let field = Array(bytes[start..<index])
         if index < bytes.count { index += 1 }
         return field.isEmpty ? nil : field
+    }
+
+    /// The next field of a list that runs to the end, nil at the end. An empty field (two spaces) is
+    /// an error rather than the end: the items after it would otherwise be dropped without a word.
+    mutating func listItem(_ name: String) throws(BusDecodingError) -> [UInt8]? {
+        guard index < bytes.count else { return nil }
+        guard let item = nextIfAny() else { throw .missingField(name) }
+        return item
     }
 
     mutating func next(_ name: String) throws(BusDecodingError) -> [UInt8] {

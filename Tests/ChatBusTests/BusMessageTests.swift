@@ -116,6 +116,9 @@ private func encoded(_ message: BusMessage, _ origin: BusOrigin) -> [UInt8] {
         #expect(refusal("n1 1 1 C den 1 n alice") == .missingField("mode"))
         #expect(refusal("n1 1 1 C den 1 n alice m") == .badMode("m"))
         #expect(refusal("n1 1 1 C den 1 n alice +") == .badMode("+"))
+        // An empty field inside a list that runs to the end: the items after it are not dropped silently.
+        #expect(refusal("n1 1 1 H lobby alice  bob") == .missingField("nick"))
+        #expect(refusal("n1 1 1 C den 1 n alice +o  -v") == .missingField("mode"))
         #expect(refusal("n1 1 1 X den bob") == .missingField("by"))
         #expect(refusal("n1 1 1 I den bob") == .missingField("by"))
         #expect(refusal("n1 1 1 A") == .missingField("nick"))
