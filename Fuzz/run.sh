@@ -26,10 +26,11 @@ fi
 # The longest input each target takes: enough to reach the limits it is given (small ones that the
 # input picks, and the 4096-byte tag section of IRC clients and the 8 KiB of an HTTP head), no more:
 # longer inputs only slow the run, and a long run spends most of its time near this length.
-# WebSocket messages are limited to 1145 bytes at most. ChatState's programs of 1024 bytes are some
-# 200 steps, far more than it takes to fill its 8 clients; 4096 took every program to the 400-step
-# cap, and a run spent some 40% of its time on steps past the first 200 (318 programs per CPU-second
-# at 4096, 517 at 1024).
+# WebSocket messages are limited to 1145 bytes at most. ChatState's programs of 256 bytes are some
+# 50 steps: enough to connect, register and seat several of its 8 clients in rooms and have them
+# message, mode, kick and leave. 4096 took every program to the 400-step cap (318 programs per
+# CPU-second); 1024, some 200 steps, made 517 a second, so 10 M programs took over five hours of a
+# core; at 256 they take about an hour, for the same steps per second.
 max_len() {
     case "$1" in
         FuzzLineFramer) echo 1024 ;;
@@ -37,7 +38,7 @@ max_len() {
         FuzzIRCParser) echo 4600 ;;
         FuzzHTTPHead) echo 10000 ;;
         FuzzWebSocketFrames) echo 2048 ;;
-        FuzzChatState) echo 1024 ;;
+        FuzzChatState) echo 256 ;;
         FuzzRESP) echo 1024 ;;
         FuzzBusMessage) echo 512 ;;
         *) echo 4096 ;;
