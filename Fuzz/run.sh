@@ -29,8 +29,10 @@ fi
 # WebSocket messages are limited to 1145 bytes at most. ChatState's programs of 256 bytes are some
 # 50 steps: enough to connect, register and seat several of its 8 clients in rooms and have them
 # message, mode, kick and leave. 4096 took every program to the 400-step cap (318 programs per
-# CPU-second); 1024, some 200 steps, made 517 a second, so 10 M programs took over five hours of a
-# core; at 256 they take about an hour, for the same steps per second.
+# CPU-second); 1024, some 200 steps, made 517 a second, 10 M programs in five and a half hours of a
+# core. 256 makes some 930 a second, not four times as many: each program also pays for a fresh
+# ChatState, the registrations' welcome bursts and libFuzzer's own bookkeeping, whatever its
+# length. (A check of the invariants after every step is 30% of the run.)
 max_len() {
     case "$1" in
         FuzzLineFramer) echo 1024 ;;
