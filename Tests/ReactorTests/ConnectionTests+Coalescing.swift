@@ -40,6 +40,21 @@ import Testing
         while !done() && reactor.now - start < milliseconds { reactor.runOnce(timeoutMilliseconds: 5) }
     }
 
+    /// Runs `reactor` until `done()` reaches `total` (for 5 s at most), one iteration at a time:
+    /// how many were done in the end, and the most that one iteration did.
+    static func spread(_ reactor: Reactor, total: Int, done: () -> Int) -> (done: Int, mostInOneIteration: Int) {
+        var count = done()
+        var most = 0
+        let start = reactor.now
+        while count < total && reactor.now - start < 5000 {
+            reactor.runOnce(timeoutMilliseconds: 5)
+            let now = done()
+            most = max(most, now - count)
+            count = now
+        }
+        return (count, most)
+    }
+
     @Test("enqueued bytes wait for the coalescing delay, then arrive", .timeLimit(.minutes(1)))
     func enqueueWaitsForTheDelay() throws {
         let pair = try Self.pair(coalescingDelay: 300)
@@ -104,15 +119,10 @@ import Testing
         try #require(servers.count == 10)
         for server in servers { Array("JOIN lobby x\n".utf8).withUnsafeBytes { server.enqueue($0) } }
         // Each iteration after the delay flushes at most 3 of the 10 queues, and every one empties.
-        var queued = servers.count
-        var mostInOneIteration = 0
-        let start = reactor.now
-        while queued > 0 && reactor.now - start < 5000 {
-            reactor.runOnce(timeoutMilliseconds: 5)
-            let now = servers.filter { !$0.output.isEmpty }.count
-            mostInOneIteration = max(mostInOneIteration, queued - now)
-            queued = now
+        let (flushed, mostInOneIteration) = Self.spread(reactor, total: servers.count) {
+            servers.filter { $0.output.isEmpty }.count
         }
+        let queued = servers.count - flushed
         #expect(queued == 0, "\(queued) connections still hold their coalesced output")
         #expect(mostInOneIteration == 3, "at most 3 per iteration, and 3 when 3 were due; saw \(mostInOneIteration)")
         Self.run(reactor, for: 3000) { clients.allSatisfy { $0.text == "JOIN lobby x\n" } }
@@ -138,15 +148,7 @@ import Testing
         Self.run(reactor, for: 5000) { servers.count == 10 }
         try #require(servers.count == 10)
         for (connection, _) in servers { connection.close(reason: .local) }
-        var told = 0
-        var mostInOneIteration = 0
-        let start = reactor.now
-        while told < 10 && reactor.now - start < 5000 {
-            reactor.runOnce(timeoutMilliseconds: 5)
-            let now = servers.filter { !$0.1.closes.isEmpty }.count
-            mostInOneIteration = max(mostInOneIteration, now - told)
-            told = now
-        }
+        let (told, mostInOneIteration) = Self.spread(reactor, total: 10) { servers.filter { !$0.1.closes.isEmpty }.count }
         #expect(told == 10, "\(10 - told) closes never told")
         #expect(mostInOneIteration == min(most, 10), "at most \(most) per iteration; saw \(mostInOneIteration)")
         #expect(servers.allSatisfy { $0.1.closes == [.local] })
@@ -173,15 +175,7 @@ import Testing
         // server sockets are readable as soon as the writes return, so one wait reports them together.
         reactor.iterationBudgetNanoseconds = 0
         for client in clients { client.write(string: "x\n") }
-        var heard = 0
-        var mostInOneIteration = 0
-        let start = reactor.now
-        while heard < 6 && reactor.now - start < 5000 {
-            reactor.runOnce(timeoutMilliseconds: 5)
-            let now = servers.filter { !$0.received.isEmpty }.count
-            mostInOneIteration = max(mostInOneIteration, now - heard)
-            heard = now
-        }
+        let (heard, mostInOneIteration) = Self.spread(reactor, total: 6) { servers.filter { !$0.received.isEmpty }.count }
         #expect(heard == 6, "\(6 - heard) reads never handled")
         #expect(mostInOneIteration == 1, "one event per iteration; saw \(mostInOneIteration)")
         #expect(servers.allSatisfy { $0.text == "x\n" })
