@@ -32,7 +32,8 @@ fi
 # CPU-second); 1024, some 200 steps, made 517 a second, 10 M programs in five and a half hours of a
 # core. 256 makes some 930 a second, not four times as many: each program also pays for a fresh
 # ChatState, the registrations' welcome bursts and libFuzzer's own bookkeeping, whatever its
-# length. (A check of the invariants after every step is 30% of the run.)
+# length. The check of the invariants after every step was 37% of the run (perf); without a
+# String built per name per step it takes the corpus in 0.7 of the CPU time.
 max_len() {
     case "$1" in
         FuzzLineFramer) echo 1024 ;;

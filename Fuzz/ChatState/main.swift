@@ -56,6 +56,13 @@ func checkLine(_ bytes: UnsafeRawBufferPointer) {
     require(!Bytes.contains(ASCII.nul, in: bytes), "line output holds a NUL")
 }
 
+/// Whether `a` and `b` are the same bytes but for ASCII case: a fold independent of NameKey's.
+func sameIgnoringASCIICase(_ a: Name, _ b: Name) -> Bool {
+    func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+    guard a.count == b.count else { return false }
+    return a.withBytes { x in b.withBytes { y in zip(x, y).allSatisfy { lower($0) == lower($1) } } }
+}
+
 /// A set of the harness's clients (slots 0..<32) as bits: hashing into a `Set` on every delivery
 /// and check was a tenth of the run.
 struct ClientSet: Sequence {
@@ -114,10 +121,11 @@ final class Harness: ChatSink {
     /// many steps of a random program are such, and the walk costs more than the step.
     var touched = true
     /// The check's lists, kept between steps (allocating them was a tenth of the run), and searched
-    /// rather than hashed: they hold a few names at most.
+    /// rather than hashed: they hold a few names at most. Names, not Strings: building a String per
+    /// name per step was most of the check.
     var nickKeys: [NameKey] = []
-    var lowerNicks: [String] = []
-    var lowerRooms: [String] = []
+    var nicks: [Name] = []
+    var roomsSeen: [Name] = []
 
     init(presenceLimit: Int) {
         self.state = ChatState(
@@ -246,38 +254,37 @@ final class Harness: ChatSink {
         require(state.counters.connections == self.connected.count, "\(state.counters.connections) connections")
         var admitted = 0
         self.nickKeys.removeAll(keepingCapacity: true)
-        self.lowerNicks.removeAll(keepingCapacity: true)
+        self.nicks.removeAll(keepingCapacity: true)
         var memberships = 0
         for slot in 0..<Self.slots {
             let id = ClientID(Int32(slot))
-            let rooms = state.rooms(of: id)
+            let rooms = state.roomNames(of: id)
             guard self.connected.contains(id) else {
-                require(!state.isAdmitted(id) && state.nick(of: id) == nil && rooms.isEmpty, "\(id) is gone but known")
+                require(!state.isAdmitted(id) && state.nickName(of: id) == nil && rooms.isEmpty, "\(id) is gone but known")
                 continue
             }
             if state.isAdmitted(id) {
                 admitted += 1
-                require(state.nick(of: id) != nil, "admitted \(id) has no nick")
+                require(state.nickName(of: id) != nil, "admitted \(id) has no nick")
             } else {
-                require(rooms.isEmpty, "pending \(id) is in \(rooms)")
+                require(rooms.isEmpty, "pending \(id) is in \(rooms.map(\.string))")
             }
             if let nick = state.nickName(of: id) {
                 let key = nick.key
-                let lowered = nick.string.lowercased()
                 require(!self.nickKeys.contains(key), "nick \(nick.string) held twice")
-                require(!self.lowerNicks.contains(lowered), "nick \(nick.string) held twice")
+                // A second opinion on the fold that NameKey does, from a plain ASCII one.
+                require(!self.nicks.contains { sameIgnoringASCIICase($0, nick) }, "nick \(nick.string) held twice")
                 self.nickKeys.append(key)
-                self.lowerNicks.append(lowered)
+                self.nicks.append(nick)
                 // Lookups by nick find admitted clients only; a pending one's nick is still reserved.
                 require(state.client(named: nick) == (state.isAdmitted(id) ? id : nil), "\(nick.string) lookup")
             }
-            self.lowerRooms.removeAll(keepingCapacity: true)
+            self.roomsSeen.removeAll(keepingCapacity: true)
             for room in rooms {
-                let lowered = room.lowercased()
-                require(!self.lowerRooms.contains(lowered), "\(id) is in a room twice: \(rooms)")
-                self.lowerRooms.append(lowered)
-            }
-            for room in state.roomNames(of: id) {
+                require(
+                    !self.roomsSeen.contains { sameIgnoringASCIICase($0, room) },
+                    "\(id) is in a room twice: \(rooms.map(\.string))")
+                self.roomsSeen.append(room)
                 require(state.isMember(id, of: room), "\(id) lists \(room.string) but is not a member")
             }
             memberships += rooms.count
