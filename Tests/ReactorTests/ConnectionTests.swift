@@ -69,10 +69,13 @@ final class QuitOnFirstLine: ConnectionHandler {
     var framer = LineFramer(maxLineLength: 1 << 20)
     let farewell: [UInt8]
     let closes: Shared<[CloseReason]>
+    /// Set once the farewell is queued and the close asked for, so a test can wait for that.
+    let quitting: Shared<Bool>
 
-    init(farewell: [UInt8], closes: Shared<[CloseReason]>) {
+    init(farewell: [UInt8], closes: Shared<[CloseReason]>, quitting: Shared<Bool>) {
         self.farewell = farewell
         self.closes = closes
+        self.quitting = quitting
     }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
@@ -80,6 +83,7 @@ final class QuitOnFirstLine: ConnectionHandler {
             guard case .line = frame else { return }
             connection.write(self.farewell)  // ignored for later lines: the connection is closing
             connection.closeAfterFlush()
+            self.quitting.withLock { $0 = true }
         }
     }
 
@@ -239,12 +243,16 @@ final class QuitOnFirstLine: ConnectionHandler {
         // Far more than the client's small receive buffer: most of it is still in the server's send
         // queue when the server is done, which a reset would throw away.
         let farewell = patternBytes(count: 2 << 20, seed: 9) + Array("bye\n".utf8)
-        let (server, address) = try startServer(on: loopbackAny) { QuitOnFirstLine(farewell: farewell, closes: closes) }
+        let quitting = Shared(false)
+        let (server, address) = try startServer(on: loopbackAny) {
+            QuitOnFirstLine(farewell: farewell, closes: closes, quitting: quitting)
+        }
         defer { server.stopAndJoin() }
         let client = try TestClient(connectingTo: address, receiveBuffer: 16 * 1024)
         // Input the server will never read as lines: closing a socket over unread input sends RST.
         try client.send("quit\n" + String(repeating: "unread input\n", count: 20_000))
-        usleep(200_000)  // the server has queued everything and is closing by now
+        // Read only once the server has queued the farewell and is closing, with the input still coming.
+        #expect(quitting.eventually { $0 })
         let (bytes, end) = client.readToEnd(timeout: .seconds(10))
         #expect(firstDifference(bytes, farewell) == nil)
         #expect(end == .eof)
