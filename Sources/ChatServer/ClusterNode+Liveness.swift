@@ -25,12 +25,9 @@ extension ClusterNode {
         let ranOnTime = sentAt - lastTickAt < Int64(Self.leaseMilliseconds)
         commands.send(["EVAL", Self.renewScript, "1", "sb:lease:\(node)", String(epoch), String(Self.leaseMilliseconds)]) {
             reply in
-            let now = self.server.reactor.now
-            self.lastRenewalAnsweredAt = now
-            if now - sentAt > 2_000 {
-                // Redis stalled: the other nodes' leases lapsed with this one's.
-                self.reapingResumesAt = now + Int64(Self.leaseMilliseconds)
-            }
+            self.lastRenewalAnsweredAt = self.server.reactor.now
+            // A slow answer: the other nodes' leases lapsed with this one's.
+            self.noteStall(askedAt: sentAt)
             guard case .success(let reply) = reply, let result = reply.integer, result != 1, epochBefore == self.epoch
             else { return }
             if result == 0 {
@@ -127,15 +124,19 @@ extension ClusterNode {
         }
     }
 
-    /// Whether a reaper step whose question left at `askedAt` may go on. An answer that took over
-    /// 2 s means Redis stalled meanwhile: every lease lapsed with it, and a lease missing now is
-    /// one its node has not had the chance to renew yet, so reaping waits a lease period (a
-    /// question sent just before Redis froze is answered first when it thaws, before the other
-    /// nodes' queued renewals).
+    /// Whether a reaper step whose question left at `askedAt` may go on (see ``noteStall(askedAt:)``).
     private func mayReap(askedAt: Int64) -> Bool {
+        noteStall(askedAt: askedAt)
+        return server.reactor.now >= reapingResumesAt
+    }
+
+    /// An answer to a question that left at `askedAt` and took over 2 s means Redis stalled
+    /// meanwhile: every lease lapsed with it, and a lease missing now is one its node has not had
+    /// the chance to renew yet, so reaping waits a lease period (a question sent just before Redis
+    /// froze is answered first when it thaws, before the other nodes' queued renewals).
+    private func noteStall(askedAt: Int64) {
         let now = server.reactor.now
         if now - askedAt > 2_000 { reapingResumesAt = max(reapingResumesAt, now + Int64(Self.leaseMilliseconds)) }
-        return now >= reapingResumesAt
     }
 
     /// A probe through this node's own channel every second; one unanswered for 5 s means the
