@@ -87,7 +87,15 @@ extension ConnectionTests {
             }
             fillers.append(fd)
         }
-        usleep(50_000)
+        // A backlog of 1 queues two connections; once two fillers are connected the queue is
+        // full and the kernel drops every SYN after them.
+        let connected = {
+            fillers.filter { fd in
+                var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLOUT | POLLERR | POLLHUP) == Int16(POLLOUT)
+            }.count
+        }
+        try #require(waitUntil { connected() >= 2 }, "only \(connected()) of the fillers connected")
         let reactor = try Reactor()
         var result: Result<Connection, ReactorError>?
         let took = milliseconds {
