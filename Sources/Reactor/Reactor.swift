@@ -76,9 +76,24 @@ public final class Reactor {
     /// disconnect (19,000 peers resetting at once) otherwise reaped a thousand in one iteration,
     /// 20-30 ms; once a room is under the presence limit each departure is a QUIT to up to a
     /// thousand members, up to 140 µs a close, so 64 keep an iteration under 10 ms.
-    /// At least one is told per iteration whatever this says, and no more once the iteration has
-    /// run for ``iterationBudgetNanoseconds``.
+    /// At least one is told per iteration whatever this says (unless ``closesPerMillisecond`` holds
+    /// it back), and no more once the iteration has run for ``iterationBudgetNanoseconds``.
     public var closeNoticesPerIteration = 64
+    /// The most closes told per millisecond on average, in bursts of up to
+    /// ``closeNoticesPerIteration`` (0: no pace); while the pace holds closes back the loop sleeps
+    /// until the next is due rather than spinning.
+    ///
+    /// Releasing a socket leaves the kernel work for after an RCU grace period (freeing its epoll
+    /// item and its inode), run as a softirq on the CPU that released it, inside whichever system
+    /// call or timer tick of ours comes next. 19,000 resets reaped in 0.28 s queued more of it
+    /// than the kernel's `rcu_tree.qhimark` (10,000 callbacks), past which it runs them in batches
+    /// of up to 3 ms (`rcu_resched_ns`), one after another: single `close` calls of 3–8 ms, and
+    /// iterations over 10 ms in 2 of 38 mass closes. At 20 per millisecond the same reap takes 1 s
+    /// and no `close` took over 0.4 ms (`make bench-storm`, docs/BENCHMARKS.md).
+    public var closesPerMillisecond = 20
+    /// When the pace lets the next close go, as a theoretical arrival time (the generic cell rate
+    /// algorithm): a close is due once this is at most a burst's worth of intervals ahead of now.
+    private var closePaceAt: UInt64 = 0
     /// How long an iteration dispatches events and tells closes before it leaves the rest for the
     /// next (it always handles at least one of each). The counts above bound the work by number;
     /// this bounds it by time, whatever each costs on this machine: 64 closes at 140 µs each came to
@@ -193,7 +208,11 @@ public final class Reactor {
     /// Runs one iteration, waiting at most `timeoutMilliseconds` (nil: until the next timer or event).
     public func runOnce(timeoutMilliseconds: Int? = nil) {
         var timeout = timers.timeout(now: now, cap: timeoutMilliseconds.map { Int64($0) })
-        if !deferred.isEmpty || !flushQueue.isEmpty || !closeNotices.isEmpty { timeout = 0 }
+        if !deferred.isEmpty || !flushQueue.isEmpty { timeout = 0 }
+        if !closeNotices.isEmpty {
+            let untilClose = Int64(clamping: millisecondsUntilCloseIsDue(at: Posix.monotonicNanoseconds()))
+            timeout = timeout < 0 ? untilClose : min(timeout, untilClose)
+        }
         if pool.cachedBlocks > 0 {
             // Wake for the trim even when idle, but only while there is something to give back.
             let untilTrim = max(0, nextPoolTrim - now)
@@ -247,10 +266,11 @@ public final class Reactor {
                 for (connection, reason) in closeNotices.takeAll() { connection.deliverClose(reason) }
             } else {
                 // A handler's close of another connection joins the queue and may be told now too.
-                while delivered < max(1, closeNoticesPerIteration),
-                    delivered == 0 || Posix.monotonicNanoseconds() &- iterationStart <= iterationBudgetNanoseconds,
-                    let notice = closeNotices.popFirst()
-                {
+                while delivered < max(1, closeNoticesPerIteration), !closeNotices.isEmpty {
+                    let clock = Posix.monotonicNanoseconds()
+                    guard delivered == 0 || clock &- iterationStart <= iterationBudgetNanoseconds,
+                        takeClosePace(at: clock), let notice = closeNotices.popFirst()
+                    else { break }
                     delivered += 1
                     notice.0.deliverClose(notice.1)
                 }
@@ -261,6 +281,27 @@ public final class Reactor {
                 for body in work { body() }
             }
         }
+    }
+
+    /// The pace's interval between closes and how far ahead of now it may run (a burst).
+    private var closePace: (interval: UInt64, tolerance: UInt64)? {
+        guard closesPerMillisecond > 0 else { return nil }
+        let interval = 1_000_000 / UInt64(closesPerMillisecond)
+        return (interval, interval * UInt64(max(1, closeNoticesPerIteration) - 1))
+    }
+
+    /// Whether the pace lets a close go at `clock`, and if so counts it.
+    private func takeClosePace(at clock: UInt64) -> Bool {
+        guard let pace = closePace else { return true }
+        if closePaceAt > clock &+ pace.tolerance { return false }
+        closePaceAt = max(closePaceAt, clock) &+ pace.interval
+        return true
+    }
+
+    /// 0 when a close may go now; else the wait for the next, rounded up to whole milliseconds.
+    private func millisecondsUntilCloseIsDue(at clock: UInt64) -> UInt64 {
+        guard let pace = closePace, closePaceAt > clock &+ pace.tolerance else { return 0 }
+        return (closePaceAt &- pace.tolerance &- clock + 999_999) / 1_000_000
     }
 
     private func flush() {

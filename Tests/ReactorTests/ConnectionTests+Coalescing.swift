@@ -154,6 +154,52 @@ import Testing
         #expect(servers.allSatisfy { $0.1.closes == [.local] })
     }
 
+    /// Notes when its connection's close is told, on the reactor's clock.
+    final class CloseClock: ConnectionHandler {
+        let reactor: Reactor
+        var toldAt: UInt64?
+        init(_ reactor: Reactor) { self.reactor = reactor }
+        func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {}
+        func connection(_ connection: Connection, didCloseWith reason: CloseReason) { toldAt = reactor.nowNanoseconds() }
+    }
+
+    @Test(
+        "closes past closesPerMillisecond wait for the pace: a burst at once, then one per interval, the loop asleep in between",
+        .timeLimit(.minutes(1)))
+    func closesArePaced() throws {
+        let reactor = try Reactor()
+        reactor.closesPerMillisecond = 1
+        reactor.closeNoticesPerIteration = 4
+        var servers: [(Connection, CloseClock)] = []
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            let clock = CloseClock(reactor)
+            connection.handler = clock
+            servers.append((connection, clock))
+        }
+        for _ in 0..<12 { reactor.connect(to: listener.address) { _ in } }
+        Self.run(reactor, for: 5000) { servers.count == 12 }
+        try #require(servers.count == 12)
+        for (connection, _) in servers { connection.close(reason: .local) }
+        let iterationsBefore = reactor.iterations
+        // Waits of up to 2 s, for 1.5 s in all (8 ms are needed): were the loop not woken when the
+        // next close is due, its second wait would end past that with 4 closes still untold.
+        let start = reactor.now
+        var toldInFirst = -1
+        while servers.contains(where: { $0.1.toldAt == nil }) && reactor.now - start < 1500 {
+            reactor.runOnce(timeoutMilliseconds: 2000)
+            if toldInFirst < 0 { toldInFirst = servers.filter { $0.1.toldAt != nil }.count }
+        }
+        let told = servers.compactMap(\.1.toldAt).sorted()
+        try #require(told.count == 12, "\(12 - told.count) closes never told")
+        #expect(toldInFirst == 4, "a burst of 4 at once; saw \(toldInFirst)")
+        // The 12th goes 8 intervals after the burst's first, whatever the loop's speed.
+        let spreadMilliseconds = Double(told[11] - told[0]) / 1e6
+        #expect(spreadMilliseconds >= 7.9, "12 closes told within \(spreadMilliseconds) ms")
+        // A loop spinning until each is due runs thousands of iterations in 8 ms.
+        let iterations = reactor.iterations - iterationsBefore
+        #expect(iterations <= 40, "\(iterations) iterations to tell 12 closes")
+    }
+
     @Test("events past the iteration's time budget wait for the next iteration, and every one is handled", .timeLimit(.minutes(1)))
     func dispatchIsSpread() throws {
         let reactor = try Reactor()
