@@ -97,11 +97,15 @@ import Testing
         #expect(handler.closes == [.outputLimitExceeded])
     }
 
-    @Test("coalesced output for more connections than lazyFlushesPerIteration leaves over several iterations, all of it", .timeLimit(.minutes(1)))
-    func lazyFlushesAreSpread() throws {
+    @Test(
+        "coalesced output for more connections than lazyFlushesPerIteration, or past the iteration's time budget, leaves over several iterations, all of it",
+        .timeLimit(.minutes(1)), arguments: [(3, 1_000_000_000), (64, 0)] as [(Int, UInt64)])
+    func lazyFlushesAreSpread(limit: Int, budget: UInt64) throws {
         let reactor = try Reactor()
         reactor.coalescingDelay = 20
-        reactor.lazyFlushesPerIteration = 3
+        reactor.lazyFlushesPerIteration = limit
+        // A spent budget still writes one per iteration.
+        let most = budget == 0 ? 1 : limit
         var servers: [Connection] = []
         let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
             connection.handler = Collector()
@@ -117,14 +121,15 @@ import Testing
         }
         Self.run(reactor, for: 5000) { servers.count == 10 }
         try #require(servers.count == 10)
+        reactor.iterationBudgetNanoseconds = budget
         for server in servers { Array("JOIN lobby x\n".utf8).withUnsafeBytes { server.enqueue($0) } }
-        // Each iteration after the delay flushes at most 3 of the 10 queues, and every one empties.
+        // Each iteration after the delay flushes at most `most` of the 10 queues, and every one empties.
         let (flushed, mostInOneIteration) = Self.spread(reactor, total: servers.count) {
             servers.filter { $0.output.isEmpty }.count
         }
         let queued = servers.count - flushed
         #expect(queued == 0, "\(queued) connections still hold their coalesced output")
-        #expect(mostInOneIteration == 3, "at most 3 per iteration, and 3 when 3 were due; saw \(mostInOneIteration)")
+        #expect(mostInOneIteration == most, "at most \(most) per iteration, and \(most) when due; saw \(mostInOneIteration)")
         Self.run(reactor, for: 3000) { clients.allSatisfy { $0.text == "JOIN lobby x\n" } }
         #expect(clients.allSatisfy { $0.text == "JOIN lobby x\n" })
     }
