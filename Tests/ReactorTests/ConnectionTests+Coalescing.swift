@@ -55,6 +55,23 @@ import Testing
         return (count, most)
     }
 
+    /// `count` server-side connections, each with the handler `makeHandler` gives it, accepted from
+    /// as many connects on `reactor`.
+    static func accepted<Handler: ConnectionHandler>(
+        _ count: Int, on reactor: Reactor, makeHandler: @escaping () -> Handler
+    ) throws -> [(Connection, Handler)] {
+        var servers: [(Connection, Handler)] = []
+        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
+            let handler = makeHandler()
+            connection.handler = handler
+            servers.append((connection, handler))
+        }
+        for _ in 0..<count { reactor.connect(to: listener.address) { _ in } }
+        run(reactor, for: 5000) { servers.count == count }
+        try #require(servers.count == count)
+        return servers
+    }
+
     @Test("enqueued bytes wait for the coalescing delay, then arrive", .timeLimit(.minutes(1)))
     func enqueueWaitsForTheDelay() throws {
         let pair = try Self.pair(coalescingDelay: 300)
@@ -143,15 +160,7 @@ import Testing
         reactor.iterationBudgetNanoseconds = budget
         // A limit of 0 or a spent budget still tells one per iteration.
         let most = budget == 0 ? 1 : max(1, limit)
-        var servers: [(Connection, Collector)] = []
-        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
-            let collector = Collector()
-            connection.handler = collector
-            servers.append((connection, collector))
-        }
-        for _ in 0..<10 { reactor.connect(to: listener.address) { _ in } }
-        Self.run(reactor, for: 5000) { servers.count == 10 }
-        try #require(servers.count == 10)
+        let servers = try Self.accepted(10, on: reactor) { Collector() }
         for (connection, _) in servers { connection.close(reason: .local) }
         let (told, mostInOneIteration) = Self.spread(reactor, total: 10) { servers.filter { !$0.1.closes.isEmpty }.count }
         #expect(told == 10, "\(10 - told) closes never told")
@@ -175,15 +184,7 @@ import Testing
         let reactor = try Reactor()
         reactor.closesPerMillisecond = 1
         reactor.closeNoticesPerIteration = 4
-        var servers: [(Connection, CloseClock)] = []
-        let listener = try reactor.listen(on: SocketAddress(host: "127.0.0.1", port: 0)) { connection in
-            let clock = CloseClock(reactor)
-            connection.handler = clock
-            servers.append((connection, clock))
-        }
-        for _ in 0..<12 { reactor.connect(to: listener.address) { _ in } }
-        Self.run(reactor, for: 5000) { servers.count == 12 }
-        try #require(servers.count == 12)
+        let servers = try Self.accepted(12, on: reactor) { CloseClock(reactor) }
         for (connection, _) in servers { connection.close(reason: .local) }
         let iterationsBefore = reactor.iterations
         // Waits of up to 2 s, for 1.5 s in all (8 ms are needed): were the loop not woken when the
