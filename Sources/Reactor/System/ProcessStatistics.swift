@@ -36,12 +36,26 @@ public enum ProcessStatistics {
     /// 20 ms (measured), too long for a loop callback that runs often. Count once and follow
     /// changes (``Reactor/registrationCount``) where that matters.
     public static func openDescriptorCount() -> Int? {
-        guard let directory = opendir("/proc/self/fd") else { return nil }
+        countEntries(of: "/proc/self/fd").map { $0 - 1 }  // less the descriptor reading it
+    }
+
+    /// Descriptors open in process `pid` (entries of `/proc/PID/fd`), or `nil` if that process
+    /// does not exist or its listing cannot be read (another user's process, without privilege).
+    ///
+    /// For a supervisor that exports the figures of its workers, and for tests: a process that
+    /// is stopped or blocked holds still while it is counted, where this process may have other
+    /// threads opening and closing descriptors.
+    public static func openDescriptorCount(process pid: pid_t) -> Int? {
+        countEntries(of: "/proc/\(pid)/fd")
+    }
+
+    private static func countEntries(of path: String) -> Int? {
+        guard let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
         var entries = 0
         while let entry = readdir(directory) {
             if entry.pointee.d_name.0 != 0x2E { entries += 1 }  // not "." or ".."
         }
-        return entries - 1  // the descriptor reading the directory
+        return entries
     }
 }
