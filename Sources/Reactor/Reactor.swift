@@ -97,14 +97,20 @@ public final class Reactor {
     /// algorithm): a close is due once this is at most a burst's worth of intervals ahead of now.
     private var closePaceAt: UInt64 = 0
     /// How long an iteration dispatches events, writes coalesced output and tells closes before it
-    /// leaves the rest for the next (it always handles at least one of each). The counts above bound the work by number;
-    /// this bounds it by time, whatever each costs on this machine: 64 closes at 140 µs each came to
-    /// 9 ms, and with the accepts and reads of the same iteration, 10–11 ms (`make bench-storm`).
+    /// leaves the rest for the next (it always handles at least one of each). The counts above
+    /// bound the work by number; this bounds it by time, whatever each costs on this machine:
+    /// 64 closes at 140 µs each came to 9 ms, and with the accepts and reads of the same
+    /// iteration, 10–11 ms (`make bench-storm`).
     /// Events left are reported again by the next `epoll_wait` (level-triggered), behind those the
     /// kernel had not returned yet.
     public var iterationBudgetNanoseconds: UInt64 = 4_000_000
     /// When the current iteration's `epoll_wait` returned.
     private var iterationStart: UInt64 = 0
+
+    /// Whether the iteration still has time for more work at `clock`.
+    private func budgetLeft(at clock: UInt64 = Posix.monotonicNanoseconds()) -> Bool {
+        clock &- iterationStart <= iterationBudgetNanoseconds
+    }
     var closeNotices = Backlog<(Connection, CloseReason)>()
     private var running = false
     private var stopRequested = false
@@ -234,7 +240,7 @@ public final class Reactor {
         iterationStart = woke
         now = Int64(woke / 1_000_000)
         for index in 0..<ready {
-            if index > 0 && Posix.monotonicNanoseconds() &- woke > iterationBudgetNanoseconds { break }
+            if index > 0 && !budgetLeft() { break }
             let (data, events) = epoll.ready(index)
             dispatch(data: data, events: events)
         }
@@ -270,7 +276,7 @@ public final class Reactor {
                 // A handler's close of another connection joins the queue and may be told now too.
                 while delivered < max(1, closeNoticesPerIteration), !closeNotices.isEmpty {
                     let clock = Posix.monotonicNanoseconds()
-                    guard delivered == 0 || clock &- iterationStart <= iterationBudgetNanoseconds,
+                    guard delivered == 0 || budgetLeft(at: clock),
                         takeClosePace(at: clock), let notice = closeNotices.popFirst()
                     else { break }
                     delivered += 1
@@ -332,7 +338,7 @@ public final class Reactor {
         var flushed = 0
         // Written here rather than queued for the flush, so that the budget sees what they cost.
         while flushed < max(1, lazyFlushesPerIteration),
-            flushed == 0 || Posix.monotonicNanoseconds() &- iterationStart <= iterationBudgetNanoseconds,
+            flushed == 0 || budgetLeft(),
             let connection = lazyQueue.popFirst()
         {
             flushed += 1
