@@ -210,19 +210,14 @@ final class Server {
 
     private func accepted(_ connection: Connection, _ kind: WireProtocol) {
         if kind == .http { return acceptedHTTP(connection) }
-        guard sessionCount < maxConnections else {
-            refusals.serverFull &+= 1
+        if let refusal = admissionRefusal() {
             connection.handler = rejecter
-            connection.write(kind == .line ? serverFullLine : ircServerFullLine)
+            switch refusal {
+            case .serverFull: connection.write(kind == .line ? serverFullLine : ircServerFullLine)
+            case .busDown: connection.write(kind == .line ? tryAgainLine : ircTryAgainLine)
+            }
             connection.closeAfterFlush()
-            log(.debug, "rejected fd \(connection.descriptor): server full")
-            return
-        }
-        if let cluster, !cluster.canRegister {
-            refusals.busDown &+= 1
-            connection.handler = rejecter
-            connection.write(kind == .line ? tryAgainLine : ircTryAgainLine)
-            connection.closeAfterFlush()
+            log(.debug, "rejected fd \(connection.descriptor): \(refusal.reason)")
             return
         }
         let id = delivery.table.allocate()
@@ -249,6 +244,35 @@ final class Server {
         if log.enabled(.debug) {
             log(.debug, "connected fd \(connection.descriptor) as \(state.nick(of: id) ?? "?") (\(id))")
         }
+    }
+
+    /// Why a new session cannot start now, if it cannot.
+    enum AdmissionRefusal {
+        /// At --max-connections, or shutting down (a web handshake can finish during the drain).
+        case serverFull
+        /// The cluster bus is down: nicks cannot be confirmed.
+        case busDown
+
+        var reason: String {
+            switch self {
+            case .serverFull: "server full"
+            case .busDown: "cluster bus down"
+            }
+        }
+    }
+
+    /// Asked by every front end before it creates a session; counts the refusal in /metrics.
+    /// Each front end words the refusal its own way.
+    func admissionRefusal() -> AdmissionRefusal? {
+        if sessionCount >= maxConnections || shuttingDown {
+            refusals.serverFull &+= 1
+            return .serverFull
+        }
+        if let cluster, !cluster.canRegister {
+            refusals.busDown &+= 1
+            return .busDown
+        }
+        return nil
     }
 
     /// What every new session gets, whatever its front end: the idle timer, and its count.

@@ -67,16 +67,10 @@ extension Server {
     func webSocketOpened(_ socket: WebSocketConnectionHandler, upgrade: WebSocketUpgrade) {
         guard let connection = socket.connection else { return }
         let opcode: WebSocketOpcode = upgrade.subprotocol == WebSubprotocol.binary ? .binary : .text
-        guard sessionCount < maxConnections, !isShuttingDown else {
-            refusals.serverFull &+= 1
-            webLine(ircServerFullLine, opcode).withUnsafeBytes { socket.send(frame: $0) }
-            socket.close(code: .tryAgainLater, reason: "server full")
-            return
-        }
-        if let cluster, !cluster.canRegister {
-            refusals.busDown &+= 1
-            webLine(ircTryAgainLine, opcode).withUnsafeBytes { socket.send(frame: $0) }
-            socket.close(code: .tryAgainLater, reason: "cluster bus down")
+        if let refusal = admissionRefusal() {
+            let line = refusal == .serverFull ? ircServerFullLine : ircTryAgainLine
+            webLine(line, opcode).withUnsafeBytes { socket.send(frame: $0) }
+            socket.close(code: .tryAgainLater, reason: refusal.reason)
             return
         }
         let id = delivery.table.allocate()

@@ -257,6 +257,37 @@ extension EndToEnd {
             try Self.eventually(bob, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
         }
 
+        @Test("with Redis down, IRC and WebSocket clients are refused too: ERROR, and close 1013 on the web", .timeLimit(.minutes(1)))
+        func redisDownRefusesEveryFrontEnd() throws {
+            let redis = try RedisProcess()
+            let server = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "node1"], web: true)
+            defer { server.stop() }
+            let port = try #require(server.httpPort)
+            _ = try server.register("alice")
+            redis.kill()
+            // The bus notices at once (the connections reset); a client that came before is let in.
+            var refusal: IRCLine?
+            let deadline = Deadline(.seconds(10))
+            while refusal == nil && !deadline.hasPassed {
+                let client = try server.connect()
+                if let line = client.readLine(timeout: .milliseconds(500)), line.command == "ERROR" { refusal = line }
+                client.close()
+            }
+            let ircRefusal = try #require(refusal, "new IRC clients are refused while Redis is down")
+            #expect(ircRefusal.raw.contains("try again"), "\(ircRefusal)")
+            let web = try WebSocketTestClient(port: port)
+            let head = try web.request(
+                "/ws", fields: WebSocketTestClient.upgradeFields + ["Sec-WebSocket-Protocol: text.ircv3.net"])
+            #expect(head.hasPrefix("HTTP/1.1 101 "), "\(head)")
+            let webRefusal = web.next()
+            #expect(webRefusal.hasPrefix("text ERROR :") && webRefusal.contains("try again"), "\(webRefusal)")
+            let close = web.next()
+            #expect(close.hasPrefix("close 1013") && close.contains("cluster bus down"), "\(close)")
+            let metrics = Metrics(try HTTPExchange.get(port: port, "/metrics").body)
+            #expect(metrics["switchboard_refusals_total{reason=\"bus_down\"}"] == 2)
+            #expect(metrics["switchboard_refusals_total{reason=\"server_full\"}"] == 0)
+        }
+
         @Test("a frozen node's users leave within 5 s and its nicks are free; thawed, it comes back without duplicate nicks", .timeLimit(.minutes(1)))
         func frozenNode() throws {
             let cluster = try Cluster(nodes: 2)
