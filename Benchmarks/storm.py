@@ -5,13 +5,17 @@ server: switchboard's /metrics histogram of iteration times (switchboard_loop_it
 Opens C line-protocol connections as fast as the kernel accepts them (non-blocking connects in one
 burst), waits until every one has its WELCOME, then sets SO_LINGER 0 on all and closes them at once,
 so the server reaps C resets in one go. Before and after each phase it scrapes /metrics and reports,
-for that phase: the iterations it took, how many took over 1 ms and over 10 ms, and the longest
-(the gauge is the maximum since start, so it is reported only when it grew in that phase).
+for that phase: the iterations it took, how many took over 1 ms and over 10 ms, the longest, and
+the longest counting only the time the server's thread ran (the gauges are maxima since start, so
+each is reported only when it grew in that phase). The gap between the two is time the server
+waited for a CPU: other processes, or on a VM its host (the steal, also printed).
 
 Usage: storm.py --server PATH [--connections 19000] [--realtime]   (starts its own server on free
 ports, on core 0, this client on core 1; --realtime: the server under SCHED_FIFO, so whatever else
 runs on the machine cannot preempt it and only its own work is measured)
-Exit status 1 if an iteration took over --limit-ms (default 10) in either phase.
+Exit status 1 if an iteration's time on the CPU went over --limit-ms (default 10) in either phase:
+that much is the server's own work (and the kernel's in its system calls), which pacing and
+budgets must bound; the time a busy host takes is not.
 """
 import argparse
 import os
@@ -65,18 +69,28 @@ def over(samples, bound):
         'switchboard_loop_iteration_seconds_bucket{le="%.6f"}' % bound]
 
 
+def longest(name, before, after):
+    """The phase's longest iteration by gauge `name` (a maximum since start), as text, and in
+    seconds if it grew during the phase (None if the phase's stayed below the earlier maximum)."""
+    value = after[name]
+    if value > before[name]:
+        return "%.2f ms" % (value * 1000), value
+    return "below the earlier maximum (%.2f ms)" % (value * 1000), None
+
+
 def report(name, before, after, limit_ms, steal):
+    """Prints the phase's figures; returns whether the server's own work in one iteration (its
+    time on the CPU) went over the limit."""
     iterations = after["switchboard_loop_iteration_seconds_count"] - before["switchboard_loop_iteration_seconds_count"]
     over1 = over(after, 0.001) - over(before, 0.001)
     over10 = over(after, 0.010) - over(before, 0.010)
     over25 = over(after, 0.025) - over(before, 0.025)
-    longest = after["switchboard_loop_iteration_max_seconds"]
-    grew = longest > before["switchboard_loop_iteration_max_seconds"]
-    print("storm: %-22s %7d iterations, %5d over 1 ms, %4d over 10 ms, %4d over 25 ms; longest %s; %s" % (
-        name, iterations, over1, over10, over25,
-        "%.2f ms" % (longest * 1000) if grew else "below the earlier maximum (%.2f ms)" % (longest * 1000),
+    wall, _ = longest("switchboard_loop_iteration_max_seconds", before, after)
+    on_cpu, on_cpu_value = longest("switchboard_loop_iteration_on_cpu_max_seconds", before, after)
+    print("storm: %-22s %7d iterations, %5d over 1 ms, %4d over 10 ms, %4d over 25 ms; longest %s, on the CPU %s; %s" % (
+        name, iterations, over1, over10, over25, wall, on_cpu,
         "steal on the server's core %.0f ms" % steal if steal is not None else "steal not known"))
-    return over(after, limit_ms / 1000.0) - over(before, limit_ms / 1000.0)
+    return on_cpu_value is not None and on_cpu_value > limit_ms / 1000.0
 
 
 def main():
@@ -175,9 +189,9 @@ def main():
         steal_closed = steal_ms(core) if core is not None else None
         print("storm: %d resets reaped in %.2f s" % (len(sockets), time.monotonic() - started))
         known = core is not None
-        bad = report("arrivals", before, arrived, args.limit_ms, steal_arrived - steal_before if known else None) + report(
-            "mass close (resets)", arrived, closed, args.limit_ms, steal_closed - steal_closing if known else None)
-        return 1 if bad > 0 else 0
+        bad = report("arrivals", before, arrived, args.limit_ms, steal_arrived - steal_before if known else None)
+        bad = report("mass close (resets)", arrived, closed, args.limit_ms, steal_closed - steal_closing if known else None) or bad
+        return 1 if bad else 0
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -42,6 +42,9 @@ public struct ChatCounters: Sendable, Equatable {
 
     /// The longest event-loop iteration since start, in microseconds (filled in by the glue).
     public var loopIterationMaxMicroseconds: Int = 0
+    /// The longest iteration counting only the time the loop's thread ran (the time other
+    /// processes or a VM's host took left out), in microseconds (filled in by the glue).
+    public var loopIterationMaxOnCPUMicroseconds: Int = 0
     /// The cluster bus, when this server is a node of one (filled in by the glue).
     public var bus: BusCounters?
 

@@ -163,6 +163,9 @@ extension Server {
         out.sample("switchboard_loop_iteration_seconds", suffix: "_count", loop.count)
         out.family("switchboard_loop_iteration_max_seconds", "gauge", "The longest event loop iteration since start.")
         out.sample("switchboard_loop_iteration_max_seconds", micros: loop.maxMicroseconds)
+        out.family("switchboard_loop_iteration_on_cpu_max_seconds", "gauge",
+            "The longest event loop iteration since start counting only the time its thread ran (other processes' and a VM host's time left out).")
+        out.sample("switchboard_loop_iteration_on_cpu_max_seconds", micros: loop.maxOnCPUMicroseconds)
 
         if let cluster {
             let bus = cluster.counters

@@ -22,6 +22,7 @@ extension Server {
         outputHold = OutputHold(reactor.outputBudget)
         state.refreshCounters = { [unowned reactor, unowned self] counters in
             counters.loopIterationMaxMicroseconds = reactor.loopStatistics.maxMicroseconds
+            counters.loopIterationMaxOnCPUMicroseconds = reactor.loopStatistics.maxOnCPUMicroseconds
             counters.bus = self.cluster?.busCounters
             let output = reactor.outputStatistics
             counters.outputQueuedBytes = output.queuedBytes

@@ -167,6 +167,7 @@ public enum LineEncoder {
             ("output_budget_paused_connections", counters.outputBudgetPausedConnections),
             ("output_budget_paused_ms", counters.outputBudgetPausedMilliseconds),
             ("loop_iteration_max_us", counters.loopIterationMaxMicroseconds),
+            ("loop_iteration_max_on_cpu_us", counters.loopIterationMaxOnCPUMicroseconds),
         ] + (counters.bus.map { bus -> [(name: StaticString, value: Int)] in
             [
                 ("bus_connected", bus.connected), ("bus_published", bus.published), ("bus_received", bus.received),

@@ -19,16 +19,26 @@ public struct LoopStatistics: Sendable, Equatable {
     public internal(set) var totalMicroseconds = 0
     /// The longest one, in microseconds.
     public internal(set) var maxMicroseconds = 0
+    /// The longest one counting only the time the loop's thread ran, in microseconds: time other
+    /// processes or, on a VM, its host took from the thread is left out, and work the kernel did
+    /// in the thread's system calls is in. An iteration longer than this figure waited for the
+    /// CPU; one as long spent the time working. It may count up to 100 µs of the work of the
+    /// iterations before (the thread's CPU clock is read at most once per 100 µs).
+    public internal(set) var maxOnCPUMicroseconds = 0
     /// Per bucket of ``bucketBoundsMicroseconds``: iterations that took no longer than its bound
     /// and longer than the previous one (not cumulative).
     public internal(set) var bucketCounts = [Int](repeating: 0, count: Self.bucketBoundsMicroseconds.count)
 
-    /// Counts one iteration of `microseconds`.
+    /// Counts one iteration of `microseconds`, all of it on the CPU.
+    mutating func record(_ microseconds: Int) { record(microseconds, onCPU: microseconds) }
+
+    /// Counts one iteration of `microseconds`, `onCPU` of them with its thread running.
     @inline(__always)
-    mutating func record(_ microseconds: Int) {
+    mutating func record(_ microseconds: Int, onCPU: Int) {
         self.count &+= 1
         self.totalMicroseconds &+= microseconds
         if microseconds > self.maxMicroseconds { self.maxMicroseconds = microseconds }
+        if onCPU > self.maxOnCPUMicroseconds { self.maxOnCPUMicroseconds = onCPU }
         // Most iterations fall in the first bucket: one comparison for them.
         var bucket = 0
         let bounds = Self.bucketBoundsMicroseconds

@@ -106,6 +106,9 @@ public final class Reactor {
     public var iterationBudgetNanoseconds: UInt64 = 4_000_000
     /// When the current iteration's `epoll_wait` returned.
     private var iterationStart: UInt64 = 0
+    /// The loop thread's CPU clock at its last read, and the monotonic clock then.
+    private var cpuClockAtRead: UInt64 = 0
+    private var cpuClockReadAt: UInt64 = 0
 
     /// Whether the iteration still has time for more work at `clock`.
     private func budgetLeft(at clock: UInt64 = Posix.monotonicNanoseconds()) -> Bool {
@@ -255,7 +258,18 @@ public final class Reactor {
             if pool.trim() >= 64 * 1024 { Posix.releaseFreeMemory() }
         }
         iterations &+= 1
-        loopStatistics.record(Int((Posix.monotonicNanoseconds() &- woke) / 1_000))
+        let end = Posix.monotonicNanoseconds()
+        let wall = end &- woke
+        var onCPU = wall
+        // A system call, so at most one per 100 µs: an iteration that long always gets one, and
+        // the thread's CPU time since the read before bounds the iteration's own from above.
+        if end &- cpuClockReadAt >= 100_000 {
+            let cpu = Posix.threadCPUNanoseconds()
+            onCPU = min(wall, cpu &- cpuClockAtRead)
+            cpuClockAtRead = cpu
+            cpuClockReadAt = end
+        }
+        loopStatistics.record(Int(wall / 1_000), onCPU: Int(onCPU / 1_000))
     }
 
     /// Makes ``run()`` return after the current iteration.

@@ -115,6 +115,8 @@ extension EndToEnd {
             #expect((metrics["switchboard_loop_iterations_total"] ?? 0) > 0)
             let count = metrics["switchboard_loop_iteration_seconds_count"] ?? 0
             #expect(count > 0 && metrics["switchboard_loop_iteration_seconds_bucket{le=\"+Inf\"}"] == count)
+            let onCPU = try #require(metrics["switchboard_loop_iteration_on_cpu_max_seconds"])
+            #expect(onCPU > 0 && onCPU <= (metrics["switchboard_loop_iteration_max_seconds"] ?? 0))
             #expect((metrics["process_resident_memory_bytes"] ?? 0) > 1_000_000)
             // Three clients, the listeners, the reactor's own descriptors: a handful, not zero.
             #expect((metrics["process_open_fds"] ?? 0) >= 6)

@@ -225,7 +225,7 @@ extension ChatStateTests {
                     "STAT slow_consumer_drops_hard_limit 1", "STAT output_queued_bytes 0",
                     "STAT output_queued_peak_bytes 0", "STAT output_budget_pauses 0",
                     "STAT output_budget_paused_connections 0", "STAT output_budget_paused_ms 0",
-                    "STAT loop_iteration_max_us 0", "END stats",
+                    "STAT loop_iteration_max_us 0", "STAT loop_iteration_max_on_cpu_us 0", "END stats",
                 ])
         }
 

@@ -110,6 +110,7 @@ import Testing
                 STAT output_budget_paused_connections 14
                 STAT output_budget_paused_ms 15
                 STAT loop_iteration_max_us 0
+                STAT loop_iteration_max_on_cpu_us 0
                 END stats
 
                 """)

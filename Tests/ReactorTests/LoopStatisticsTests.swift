@@ -45,6 +45,30 @@ import Testing
         #expect(slow.map { statistics.bucketCounts[$0] } == 1)
     }
 
+    @Test("the on-CPU maximum counts the thread's CPU time and leaves out time off the CPU")
+    func onCPUTime() throws {
+        let reactor = try Reactor()
+        reactor.runLater {
+            // 30 ms of this thread's CPU time, however long the machine takes to give it (the
+            // deadline only bounds the test).
+            let start = Posix.threadCPUNanoseconds()
+            let deadline = Deadline(.seconds(20))
+            while Posix.threadCPUNanoseconds() - start < 30_000_000 && !deadline.hasPassed {}
+        }
+        reactor.runOnce(timeoutMilliseconds: 0)
+        let busy = reactor.loopStatistics
+        #expect(busy.maxOnCPUMicroseconds >= 30_000)
+        #expect(busy.maxOnCPUMicroseconds <= busy.maxMicroseconds)
+        // Asleep for 50 ms: as long an iteration, with next to no CPU time in it.
+        let sleeper = try Reactor()
+        sleeper.runOnce(timeoutMilliseconds: 0)
+        sleeper.runLater { usleep(50_000) }
+        sleeper.runOnce(timeoutMilliseconds: 0)
+        let asleep = sleeper.loopStatistics
+        #expect(asleep.maxMicroseconds >= 50_000)
+        #expect(asleep.maxOnCPUMicroseconds < 10_000, "\(asleep.maxOnCPUMicroseconds) µs")
+    }
+
     @Test("waiting for events is not counted as work")
     func waitingIsNotWork() throws {
         let reactor = try Reactor()

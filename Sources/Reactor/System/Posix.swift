@@ -288,6 +288,15 @@ enum Posix {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// CPU time the calling thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID): a system
+    /// call, not vDSO, about 0.6 µs here. On a VM that accounts steal (CONFIG_PARAVIRT_TIME_
+    /// ACCOUNTING) the time its host ran something else is not counted.
+    static func threadCPUNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     /// The soft and hard limit on open descriptors of this process.
     static func descriptorLimit() -> (soft: Int, hard: Int) {
         var limit = rlimit()
