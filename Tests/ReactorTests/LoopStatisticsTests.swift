@@ -94,8 +94,7 @@ import Testing
     @Test("the descriptor count follows what a process opens and closes")
     func descriptorCountFollowsTheProcess() throws {
         // A child that holds still while it is counted: it stops itself after each step, and
-        // only dash builtins run in between, so nothing opens behind the count's back. It starts
-        // with 0, 1 and 2 only.
+        // only shell builtins run in between, so nothing opens behind the count's back.
         let child = try ChildProcess("/bin/sh", ["-c", """
             echo start; kill -STOP $$
             exec 3</dev/null 4</dev/null; echo opened; kill -STOP $$
@@ -107,9 +106,12 @@ import Testing
             defer { child.signal(SIGCONT) }
             return ProcessStatistics.openDescriptorCount(process: child.pid)
         }
-        #expect(try countAfter("start") == 3)
-        #expect(try countAfter("opened") == 5)
-        #expect(try countAfter("closed") == 3)
+        // 0, 1 and 2, unless this libc cannot close the rest at spawn: then also what the test
+        // process had open, the same at every step.
+        let start = try #require(try countAfter("start"))
+        #expect(ChildProcess.closesInheritedDescriptors ? start == 3 : start >= 3)
+        #expect(try countAfter("opened") == start + 2)
+        #expect(try countAfter("closed") == start)
         #expect(child.waitForExit() == .exited(0))
         #expect(ProcessStatistics.openDescriptorCount(process: child.pid) == nil)
     }

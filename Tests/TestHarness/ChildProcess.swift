@@ -103,11 +103,18 @@ public final class ChildProcess {
         self.output = pipeFDs[0]
     }
 
-    /// posix_spawn_file_actions_addclosefrom_np is GNU-only (not in the Glibc module): look it up.
+    /// Whether children start with 0–2 only: posix_spawn_file_actions_addclosefrom_np is in glibc
+    /// since 2.34; before, they inherit what the test process has open without close-on-exec.
+    public static var closesInheritedDescriptors: Bool { closeFrom != nil }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    /// GNU-only (not in the Glibc module): looked up.
+    private static var closeFrom: CloseFrom? {
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFrom.self) }
+    }
+
     private static func closeAllAbove(_ fd: Int32, _ actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, fd + 1)
+        _ = closeFrom?(&actions, fd + 1)
     }
 
     deinit {
