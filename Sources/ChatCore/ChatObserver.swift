@@ -39,6 +39,11 @@ public protocol ChatObserver: AnyObject {
     /// observer is expected to have the client ask again later (a cluster node first learns what
     /// other nodes know of the room). Not asked for ``ChatState/replay(_:from:)``.
     func chatWillJoin(_ client: ClientID, room: Name, key: WireText?) -> Bool
+    /// `client` sends a private line to `nick`, which no client here holds. Returning `true`
+    /// takes the line over: nothing is sent and no error, and the observer reports
+    /// ``ChatError/noSuchNick(_:)`` itself if the nick is held nowhere (a cluster node asks which
+    /// node holds it and sends the line there). Not asked for ``ChatState/replay(_:from:)``.
+    func chatWillMessageAbsent(_ kind: MessageKind, to nick: Name, from client: ClientID, text: WireText) -> Bool
 }
 
 /// Observers that only replicate some changes need not hear of the rest.
@@ -49,4 +54,7 @@ extension ChatObserver {
     public func chatInvited(_ target: ClientID, room: Name, by client: ClientID) {}
     public func chatAwayChanged(_ client: ClientID, message: WireText) {}
     public func chatWillJoin(_ client: ClientID, room: Name, key: WireText?) -> Bool { false }
+    public func chatWillMessageAbsent(_ kind: MessageKind, to nick: Name, from client: ClientID, text: WireText) -> Bool {
+        false
+    }
 }

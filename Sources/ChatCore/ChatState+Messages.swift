@@ -47,6 +47,27 @@ extension ChatState {
         self.observer?.chatSaid(kind, room: room.name, from: id, text: text)
     }
 
+    /// Offers a private line for `nick`, which no client here holds, to the observer: a cluster
+    /// node may find the nick on another node and send it there. Returns whether the observer
+    /// took it (it then reports ``ChatError/noSuchNick(_:)`` itself if the nick is nowhere).
+    ///
+    /// For front ends that look the recipient up themselves (IRC answers an unknown nick before
+    /// anything reaches ``perform(_:from:)``, which offers on its own).
+    public func offerPrivately(_ kind: MessageKind, text: WireText, to nick: WireText, from id: ClientID) -> Bool {
+        guard let client = self.client(id), client.isAdmitted, !client.hasQuit, !text.isEmpty,
+            let key = NameKey(validating: nick, .nick), self.nickOwner(key) == nil
+        else { return false }
+        return self.offerToObserver(kind, text, to: nick, from: id)
+    }
+
+    private func offerToObserver(_ kind: MessageKind, _ text: WireText, to raw: WireText, from id: ClientID) -> Bool {
+        guard let observer = self.observer, !self.replaying, let nick = Name(raw, .nick),
+            observer.chatWillMessageAbsent(kind, to: nick, from: id, text: text)
+        else { return false }
+        self.counters.messagesIn += 1
+        return true
+    }
+
     /// Delivers a private line to the holder of the nick `raw`.
     ///
     /// The nick is looked up through its folded ``NameKey``, so a private message allocates nothing
@@ -65,6 +86,7 @@ extension ChatState {
         guard let recipientID = self.nickOwner(key), let recipient = self.client(recipientID),
             recipient.isAdmitted
         else {
+            if self.nickOwner(key) == nil, self.offerToObserver(kind, text, to: raw, from: id) { return }
             self.deliver(.error(.noSuchNick(raw)), to: id, client)
             return
         }

@@ -88,6 +88,10 @@ final class ClusterNode: ChatObserver {
         /// First joins held until the room's other nodes answered, and those that gave up waiting.
         var joinsHeld = 0
         var joinsHeldTimedOut = 0
+        /// Private lines to nicks not known here, looked up in Redis: sent to the node holding
+        /// the nick, or answered with no-such-nick.
+        var privateLookupsSent = 0
+        var privateLookupsAbsent = 0
         /// Rooms whose state came whole from another node (a younger room, or one behind).
         var statesAdopted = 0
         /// Own topic and mode changes applied again, another node's having come in between.
@@ -333,6 +337,30 @@ final class ClusterNode: ChatObserver {
         else { return }
         publish(.saidPrivately(BusMessageKind(kind), to: Array(to.string.utf8), from: Array(from.string.utf8), text: Array(text)),
             on: nodeChannel(node))
+    }
+
+    /// A node knows only the other nodes' clients it shares a room with: a private line for any
+    /// other nick asks Redis which node holds it (one round trip; the answers come in the order
+    /// asked, so one sender's lines keep their order) and goes to that node's channel.
+    func chatWillMessageAbsent(_ kind: MessageKind, to nick: Name, from client: ClientID, text: WireText) -> Bool {
+        guard !applying, !isGhostID(client), commands.state == .ready, let from = state.nickName(of: client) else {
+            return false
+        }
+        let to = Array(nick.string.utf8)
+        let text = Array(text)
+        commands.send(["HGET", "sb:nicks", nick.string.lowercased()]) { reply in
+            if case .success(let reply) = reply, !reply.isNull, !reply.isError, !reply.bytes.elementsEqual(self.nodeID) {
+                self.counters.privateLookupsSent += 1
+                self.publish(.saidPrivately(BusMessageKind(kind), to: to, from: Array(from.string.utf8), text: text),
+                    on: self.nodeChannel(Array(reply.bytes)))
+                return
+            }
+            self.counters.privateLookupsAbsent += 1
+            // The sender may have left meanwhile, and its id gone to another client.
+            guard kind != .notice, self.state.nickName(of: client) == from else { return }
+            to.withUnsafeBytes { self.state.report(.noSuchNick($0), to: client) }
+        }
+        return true
     }
 
     func chatDeparted(_ client: ClientID, nick: Name, reason: WireText) {

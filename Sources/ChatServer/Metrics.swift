@@ -202,6 +202,10 @@ extension Server {
                 "First joins of a room held until the nodes following it answered (outcome: answered, or gave up after 1 s).")
             out.sample("switchboard_bus_joins_held_total", label: "outcome", "answered", bus.joinsHeld - bus.joinsHeldTimedOut)
             out.sample("switchboard_bus_joins_held_total", label: "outcome", "timed_out", bus.joinsHeldTimedOut)
+            out.family("switchboard_bus_private_lookups_total", "counter",
+                "Private lines to nicks this node did not know, looked up in Redis (outcome: sent to the node holding it, or absent).")
+            out.sample("switchboard_bus_private_lookups_total", label: "outcome", "sent", bus.privateLookupsSent)
+            out.sample("switchboard_bus_private_lookups_total", label: "outcome", "absent", bus.privateLookupsAbsent)
             out.family("switchboard_bus_room_states_adopted_total", "counter",
                 "Rooms whose whole state came from another node (this node's was of a younger room, or behind).")
             out.sample("switchboard_bus_room_states_adopted_total", bus.statesAdopted)

@@ -50,7 +50,17 @@ extension IRCConnection {
                 }
             } else {
                 guard let recipient = self.state.client(named: target) else {
-                    if !notice { self.numeric(401, [Self.shown(target), "No such nick/channel"]) }
+                    // A cluster node may find the nick on another node: then the line is sent
+                    // there, and a 401 comes later if it is nowhere.
+                    if self.state.offerPrivately(kind, text: text, to: target, from: self.id) {
+                        if self.capabilities.contains(.echoMessage), let nick = self.state.nickName(of: self.id),
+                            let to = Name(target, .nick)
+                        {
+                            self.echo(.privateMessage(kind, from: nick, to: to, text: text))
+                        }
+                    } else if !notice {
+                        self.numeric(401, [Self.shown(target), "No such nick/channel"])
+                    }
                     continue
                 }
                 self.state.perform(.send(kind, text: text, to: .nick(target)), from: self.id)

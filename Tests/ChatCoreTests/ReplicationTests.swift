@@ -11,6 +11,8 @@ private final class RecordingObserver: ChatObserver {
     var calls: [String] = []
     /// What ``chatWillJoin(_:room:key:)`` answers.
     var holding = false
+    /// What ``chatWillMessageAbsent(_:to:from:text:)`` answers.
+    var takingAbsent = false
 
     func chatAdmitted(_ client: ClientID, nick: Name) {}
     func chatRenamed(_ client: ClientID, from old: Name, to new: Name) {}
@@ -35,6 +37,10 @@ private final class RecordingObserver: ChatObserver {
     func chatWillJoin(_ client: ClientID, room: Name, key: WireText?) -> Bool {
         calls.append("will join \(client.raw) \(room.string)" + (key.map { " key \(describe($0))" } ?? ""))
         return holding
+    }
+    func chatWillMessageAbsent(_ kind: MessageKind, to nick: Name, from client: ClientID, text: WireText) -> Bool {
+        calls.append("absent \(nick.string) from \(client.raw): \(describe(text))")
+        return takingAbsent
     }
 }
 
@@ -146,6 +152,37 @@ private final class RecordingObserver: ChatObserver {
         #expect(observer.calls.count == 1, "a member joining again is not asked about")
         self.chat.wire("den") { self.chat.state.replay(.join(room: $0, leavingOthers: false), from: c) }
         #expect(observer.calls.last == "joined 3 den")
+    }
+
+    @Test("a private line to a nick held by no client here is offered to the observer: taken, nothing is sent; refused, no-such-nick")
+    func absentRecipient() {
+        let observer = RecordingObserver()
+        self.chat.state.observer = observer
+        let (a, _) = self.aliceAndBob()
+        let registering = self.chat.connect(3)
+        self.chat.rename(registering, to: "carol")
+        observer.calls = []
+        observer.takingAbsent = true
+        self.chat.send("far away", to: .nick("Faraway"), from: a)
+        #expect(observer.calls == ["absent Faraway from 1: far away"])
+        #expect(self.chat.received(a) == [])
+        #expect(self.chat.state.counters.messagesIn == 1)
+        // The nick of a client still registering is held here: not offered.
+        self.chat.send("too soon", to: .nick("carol"), from: a)
+        #expect(observer.calls.count == 1)
+        #expect(self.chat.received(a) == ["error noSuchNick(carol)"])
+        self.chat.reset()
+        // Front ends that look the nick up themselves offer through offerPrivately.
+        #expect(self.chat.wire("Faraway") { nick in self.chat.wire("again") { self.chat.state.offerPrivately(.notice, text: $0, to: nick, from: a) } })
+        #expect(!self.chat.wire("bob") { nick in self.chat.wire("here") { self.chat.state.offerPrivately(.message, text: $0, to: nick, from: a) } })
+        #expect(observer.calls.last == "absent Faraway from 1: again")
+        observer.takingAbsent = false
+        self.chat.send("nobody", to: .nick("Faraway"), from: a)
+        #expect(self.chat.received(a) == ["error noSuchNick(Faraway)"])
+        // A replayed line is never offered.
+        observer.calls = []
+        self.chat.wire("relayed") { text in self.chat.wire("Faraway") { self.chat.state.replay(.send(.message, text: text, to: .nick($0)), from: a) } }
+        #expect(observer.calls == [])
     }
 
     @Test("adopting a room's state replaces modes, lists, topic and standing, and tells the members what changed")

@@ -288,6 +288,61 @@ extension EndToEnd {
             #expect(metrics["switchboard_refusals_total{reason=\"server_full\"}"] == 0)
         }
 
+        @Test("a private message reaches a nick on another node that shares no room with the sender, in order; a nick held nowhere gets an error", .timeLimit(.minutes(1)))
+        func privateWithoutSharedRoom() throws {
+            let cluster = try Cluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try Self.member(cluster.nodes[0], "alice")
+            try alice.join("left")
+            let bob = try Self.member(cluster.nodes[1], "bob")
+            try bob.join("right")
+            // Neither node knows the other's client: only Redis knows where bob is.
+            #expect(waitUntil(timeout: .seconds(10)) { (try? alice.stats()["bus_remote_clients"]) == 0 })
+            try alice.send("/msg bob found you")
+            try Self.eventually(bob, "PRIV alice found you")
+            for n in 1...5 { try alice.send("/msg bob line \(n)") }
+            for n in 1...5 {
+                let line = try Self.eventually(bob, "line \(n)") { $0.hasPrefix("PRIV alice line") }
+                #expect(line == "PRIV alice line \(n)")
+            }
+            try bob.send("/msg alice and back")
+            try Self.eventually(alice, "PRIV bob and back")
+            try alice.send("/msg nobody are you there")
+            let error = try Self.eventually(alice, "an error for nobody") { $0.hasPrefix("ERR ") }
+            #expect(error.hasPrefix("ERR no-such-nick "), "\(error)")
+        }
+
+        @Test("IRC: PRIVMSG reaches a nick on another node with no channel in common, echoed; 401 for a nick held nowhere, nothing for a NOTICE", .timeLimit(.minutes(1)))
+        func ircPrivateWithoutSharedChannel() throws {
+            let redis = try RedisProcess()
+            let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"], web: true)
+            defer { one.stop() }
+            let two = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc2"])
+            defer { two.stop() }
+            let alice = try one.register("alice", capabilities: ["echo-message"])
+            let bob = try two.register("bob")
+            // bob's nick is claimed in Redis just after his welcome: wait for it, as a client would
+            // have to wait to learn the nick.
+            let raw = try TestClient(connectingTo: .ipv4(redis.port))
+            defer { raw.close() }
+            #expect(waitUntil(timeout: .seconds(10)) { (try? Self.hget(raw, "sb:nicks", "bob")) == "irc2" })
+            try alice.send("PRIVMSG bob :psst")
+            _ = try alice.expectLine(matching: { $0.command == "PRIVMSG" && $0.params == ["bob", "psst"] }, "the echo")
+            _ = try bob.expectLine(
+                matching: { $0.command == "PRIVMSG" && $0.sourceNick == "alice" && $0.params == ["bob", "psst"] }, "alice's line")
+            try bob.send("PRIVMSG alice :hi back")
+            _ = try alice.expectLine(
+                matching: { $0.command == "PRIVMSG" && $0.sourceNick == "bob" && $0.params == ["alice", "hi back"] }, "bob's answer")
+            // Answers come in the order asked: a reply to the NOTICE would come before the 401.
+            try alice.send("NOTICE nobody1 :quiet")
+            try alice.send("PRIVMSG nobody2 :anyone?")
+            let missing = try alice.expectLine(matching: { $0.code == 401 }, "401")
+            #expect(missing.params.dropFirst().first == "nobody2", "\(missing)")
+            let metrics = Metrics(try HTTPExchange.get(port: try #require(one.httpPort), "/metrics").body)
+            #expect(metrics["switchboard_bus_private_lookups_total{outcome=\"sent\"}"] == 1)
+            #expect(metrics["switchboard_bus_private_lookups_total{outcome=\"absent\"}"] == 2)
+        }
+
         @Test("a frozen node's users leave within 5 s and its nicks are free; thawed, it comes back without duplicate nicks", .timeLimit(.minutes(1)))
         func frozenNode() throws {
             let cluster = try Cluster(nodes: 2)
