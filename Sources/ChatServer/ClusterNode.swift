@@ -181,12 +181,21 @@ final class ClusterNode: ChatObserver {
         server.log(.info, "cluster: node \(node) (epoch \(epoch)) joined through Redis at \(commands.address)")
     }
 
-    func leave() {
+    func leave(answered: (() -> Void)? = nil) {
         for timer in timers { timer.cancel() }
         reassertTimer?.cancel()
         let node = String(decoding: nodeID, as: UTF8.self)
         commands.send(["DEL", "sb:lease:\(node)"])
-        commands.send(["SREM", "sb:nodes", node])
+        commands.send(["SREM", "sb:nodes", node]) { _ in answered?() }
+    }
+
+    /// ``leave()`` for a start that failed after joining: runs the loop until Redis has answered
+    /// (at most `timeout` ms), since the process exits next.
+    func leaveBeforeExit(timeout: Int = 1_000) {
+        var done = false
+        leave { done = true }
+        let deadline = server.reactor.now + Int64(timeout)
+        while !done && server.reactor.now < deadline { server.reactor.runOnce(timeoutMilliseconds: 50) }
     }
 
     func nodeChannel(_ node: [UInt8]) -> [UInt8] { Array("sb:n:".utf8) + node }

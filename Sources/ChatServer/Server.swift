@@ -102,6 +102,22 @@ final class Server {
     /// naming the address.
     func start() throws(StartError) {
         try joinCluster()
+        do {
+            try bindListeners()
+        } catch {
+            // Else the lease would refuse a corrected restart under the same --node-id until it
+            // ran out, and the other nodes would list this one until they reaped it.
+            cluster?.leaveBeforeExit()
+            throw error
+        }
+        applyOutputBudget()
+        descriptorBaseline = ProcessStatistics.openDescriptorCount().map { $0 - reactor.registrationCount }
+        statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
+        log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
+            + "(max \(maxConnections) connections)")
+    }
+
+    private func bindListeners() throws(StartError) {
         let tcp: SocketAddress
         do {
             tcp = try SocketAddress(host: options.host, port: options.port)
@@ -133,11 +149,6 @@ final class Server {
                 throw StartError("--http-port: \(error)")
             }
         }
-        applyOutputBudget()
-        descriptorBaseline = ProcessStatistics.openDescriptorCount().map { $0 - reactor.registrationCount }
-        statsTimer = reactor.scheduleRepeating(everyMilliseconds: 10_000) { [unowned self] in self.logSummary() }
-        log(.info, "listening on \(listeners.map(\.address.description).joined(separator: ", ")) "
-            + "(max \(maxConnections) connections)")
     }
 
     private func joinCluster() throws(StartError) {

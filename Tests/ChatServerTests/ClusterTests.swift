@@ -194,6 +194,23 @@ extension EndToEnd {
             #expect(outcome.stderr.contains("--node-id node1: a live node holds this id"), "\(outcome.stderr)")
         }
 
+        @Test("a node that joins but cannot bind its port leaves at once: its --node-id starts again right away", .timeLimit(.minutes(1)))
+        func failedStartLeaves() throws {
+            let redis = try RedisProcess()
+            // Redis's own port: taken.
+            let failed = try ServerProcess.run(["--port", String(redis.port), "--irc-port", "0", "--http-port", "0",
+                "--redis", "127.0.0.1:\(redis.port)", "--node-id", "again"])
+            #expect(failed.status == .exited(1))
+            #expect(failed.stderr.contains("Address already in use"), "\(failed.stderr)")
+            let raw = try TestClient(connectingTo: .ipv4(redis.port))
+            defer { raw.close() }
+            #expect(try Self.integer(raw, "EXISTS", "sb:lease:again") == 0)
+            #expect(try Self.integer(raw, "SISMEMBER", "sb:nodes", "again") == 0)
+            let node = try ServerProcess.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "again"])
+            defer { node.stop() }
+            #expect(try Self.integer(raw, "SISMEMBER", "sb:nodes", "again") == 1)
+        }
+
         @Test("a nick held on another node cannot be taken, even by a client that shares no room with it", .timeLimit(.minutes(1)))
         func nicksUniqueAcrossNodes() throws {
             let cluster = try Cluster(nodes: 2)
@@ -401,11 +418,21 @@ extension EndToEnd {
 
         /// `HGET key field` on a raw connection to Redis: the value, or "" for none.
         static func hget(_ redis: TestClient, _ key: String, _ field: String) throws -> String {
-            let parts = ["HGET", key, field]
-            try redis.send("*\(parts.count)\r\n" + parts.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined())
-            let header = try redis.readLine()
+            let header = try send(redis, ["HGET", key, field])
             guard header.hasPrefix("$"), let length = Int(header.dropFirst().dropLast()), length >= 0 else { return "" }
             return String(decoding: try redis.readExactly(length + 2).dropLast(2), as: UTF8.self)
+        }
+
+        /// A command whose reply is an integer (`EXISTS`, `SISMEMBER`), on a raw connection to Redis.
+        static func integer(_ redis: TestClient, _ parts: String...) throws -> Int? {
+            let reply = try send(redis, parts)
+            return reply.hasPrefix(":") ? Int(reply.dropFirst().dropLast()) : nil  // ":1\r"
+        }
+
+        /// Sends `parts` as one command; returns the first line of the reply.
+        private static func send(_ redis: TestClient, _ parts: [String]) throws -> String {
+            try redis.send("*\(parts.count)\r\n" + parts.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined())
+            return try redis.readLine()
         }
 
         @Test("a node that dies is reaped: its users leave every other node's rooms within seconds", .timeLimit(.minutes(1)))
