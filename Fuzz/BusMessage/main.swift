@@ -68,6 +68,7 @@ func checkFields(_ origin: BusOrigin, _ message: BusMessage) {
         }
     case .kicked(let room, let nick, let by, _), .invited(let room, let nick, let by): names = [room, nick, by]
     case .away(let nick, _): names = [nick]
+    case .identity(let nick, let user, let host, _): names = [nick, user, host]
     case .roomState(let state):
         names = [state.room, state.lineageNode, state.version.node] + state.ops + state.voices + state.bans
             + (state.key.map { [$0] } ?? []) + (state.topicSetBy.isEmpty ? [] : [state.topicSetBy])
@@ -100,7 +101,7 @@ func checkBuilt(_ reader: inout FuzzReader, _ buffer: inout EncodeBuffer) {
     let message: BusMessage
     func names() -> [[UInt8]] { (0..<reader.below(4)).map { _ in name(&reader) } }
     func version() -> BusVersion { BusVersion(count: number(&reader), node: name(&reader)) }
-    switch reader.below(16) {
+    switch reader.below(17) {
     case 0: message = .joined(room: name(&reader), nick: name(&reader))
     case 1: message = .left(room: name(&reader), nick: name(&reader), reason: text())
     case 2: message = .said(kinds[reader.below(3)], room: name(&reader), nick: name(&reader), text: text())
@@ -124,6 +125,7 @@ func checkBuilt(_ reader: inout FuzzReader, _ buffer: inout EncodeBuffer) {
     case 12: message = .kicked(room: name(&reader), nick: name(&reader), by: name(&reader), reason: text())
     case 13: message = .invited(room: name(&reader), nick: name(&reader), by: name(&reader))
     case 14: message = .away(nick: name(&reader), message: text())
+    case 15: message = .identity(nick: name(&reader), user: name(&reader), host: name(&reader), realName: text())
     default:
         // A key and a setter are one word each, or none (never empty: that is none on the wire).
         message = .roomState(BusRoomState(

@@ -60,6 +60,11 @@ public enum BusMessage: Equatable, Sendable {
     case invited(room: [UInt8], nick: [UInt8], by: [UInt8])
     /// `nick` went away with `message`, or came back (empty).
     case away(nick: [UInt8], message: [UInt8])
+    /// Who `nick` is beyond its nick (IRC's `user@host` and real name): published on a room's
+    /// channel just before the sender's ``joined(room:nick:)`` or ``here(room:nicks:)`` naming
+    /// it, so that its stand-ins elsewhere show it from their first line. `user` and `host` are
+    /// not empty and hold no space.
+    case identity(nick: [UInt8], user: [UInt8], host: [UInt8], realName: [UInt8])
     /// A room's whole state as the sender holds it: what follows its ``here(room:nicks:)``.
     case roomState(BusRoomState)
 }
@@ -260,6 +265,12 @@ extension BusMessage {
             buffer.append(byte: 0x41)  // A
             field(nick)
             field(message)
+        case .identity(let nick, let user, let host, let realName):
+            buffer.append(byte: 0x55)  // U
+            field(nick)
+            field(user)
+            field(host)
+            field(realName)
         case .roomState(let state):
             buffer.append(byte: 0x46)  // F
             func optional(_ value: [UInt8]?) {
@@ -359,6 +370,11 @@ extension BusMessage {
         case 0x41:
             let nick = try fields.next("nick")
             return (origin, .away(nick: nick, message: fields.rest()))
+        case 0x55:
+            let nick = try fields.next("nick")
+            let user = try fields.next("user")
+            let host = try fields.next("host")
+            return (origin, .identity(nick: nick, user: user, host: host, realName: fields.rest()))
         case 0x46:
             func optional(_ name: String) throws(BusDecodingError) -> [UInt8]? {
                 let field = try fields.next(name)

@@ -317,6 +317,7 @@ final class ClusterNode: ChatObserver {
                 subscriber.subscribe([roomChannel(key)])
             }
         }
+        publishIdentity(of: client, nick, on: roomChannel(key))
         publish(.joined(room: Array(room.string.utf8), nick: Array(nick.string.utf8)), on: roomChannel(key))
         if let away = state.awayMessage(of: client) {
             publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
@@ -360,8 +361,13 @@ final class ClusterNode: ChatObserver {
         commands.send(["HGET", "sb:nicks", nick.string.lowercased()]) { reply in
             if case .success(let reply) = reply, !reply.isNull, !reply.isError, !reply.bytes.elementsEqual(self.nodeID) {
                 self.counters.privateLookupsSent += 1
+                let channel = self.nodeChannel(Array(reply.bytes))
+                // That node may not know the sender: its stand-in there is made from this line.
+                if let nick = self.state.nickName(of: client), nick == from {
+                    self.publishIdentity(of: client, nick, on: channel)
+                }
                 self.publish(.saidPrivately(BusMessageKind(kind), to: to, from: Array(from.string.utf8), text: text),
-                    on: self.nodeChannel(Array(reply.bytes)))
+                    on: channel)
                 return
             }
             self.counters.privateLookupsAbsent += 1
@@ -442,11 +448,27 @@ final class ClusterNode: ChatObserver {
                 return (status.contains(.op) ? [0x40] : []) + (status.contains(.voice) ? [0x2B] : []) + Array(nick.string.utf8)
             }
         }
+        for client in locals {
+            if let nick = state.nickName(of: client) { publishIdentity(of: client, nick, on: roomChannel(key)) }
+        }
         publish(.here(room: Array(name.string.utf8), nicks: nicks), on: roomChannel(key))
         announceState(of: key, name)
         for client in locals {
             guard let away = state.awayMessage(of: client), let nick = state.nickName(of: client) else { continue }
             publish(.away(nick: Array(nick.string.utf8), message: away), on: roomChannel(key))
+        }
+    }
+
+    /// Who a local client is beyond its nick (IRC's user, host and real name), before a message
+    /// that makes other nodes show it: their stand-in then has it from its first line. Line
+    /// clients have none, and show as `line@line` everywhere.
+    func publishIdentity(of client: ClientID, _ nick: Name, on channel: [UInt8]) {
+        state.withIdentity(of: client) { identity in
+            guard let identity, !identity.user.isEmpty, !identity.host.isEmpty,
+                !identity.user.contains(ASCII.space), !identity.host.contains(ASCII.space)
+            else { return }
+            publish(.identity(nick: Array(nick.string.utf8), user: Array(identity.user), host: Array(identity.host),
+                realName: Array(identity.realName)), on: channel)
         }
     }
 
@@ -526,6 +548,12 @@ final class ClusterNode: ChatObserver {
             if let nick = state.nickName(of: ghost), Array(nick.string.utf8) == old {
                 remove(ghost, reason: nil)
             }
+        case .identity(let nick, let user, let host, let realName):
+            guard let ghost = ghost(nick, on: node) else { return }
+            let identity = ClientIdentity(
+                user: String(decoding: user, as: UTF8.self), host: String(decoding: host, as: UTF8.self),
+                realName: String(decoding: realName, as: UTF8.self))
+            if state.identity(of: ghost) != identity { state.setIdentity(ghost, identity) }
         case .quit(let nick, let reason):
             guard let ghost = existingGhost(nick) else { return }
             remove(ghost, reason: String(decoding: reason, as: UTF8.self))

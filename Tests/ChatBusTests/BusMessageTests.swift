@@ -51,6 +51,9 @@ private func encoded(_ message: BusMessage, _ origin: BusOrigin) -> [UInt8] {
             (.invited(room: b("den"), nick: b("bob"), by: b("alice")), "node-1 77 5 I den bob alice"),
             (.away(nick: b("bob"), message: b("gone fishing")), "node-1 77 5 A bob gone fishing"),
             (.away(nick: b("bob"), message: []), "node-1 77 5 A bob "),
+            (.identity(nick: b("bob"), user: b("~bobby"), host: b("2001:db8::1"), realName: b("Bob  B. Bobson")),
+                "node-1 77 5 U bob ~bobby 2001:db8::1 Bob  B. Bobson"),
+            (.identity(nick: b("bob"), user: b("b"), host: b("h"), realName: []), "node-1 77 5 U bob b h "),
             (.roomState(BusRoomState(
                 room: b("Den"), lineage: 1_700_000_000_123, lineageNode: b("node-2"), version: v(40, "node-3"), createdAt: 1_700_000_000,
                 flags: b("imnt"), key: b("s3cret"), limit: 10, ops: [b("alice"), b("carol")], voices: [b("bob")],

@@ -22,8 +22,7 @@ final class IRCCluster: @unchecked Sendable {
 }
 
 extension IRCLine {
-    /// `command` from `nick` (whatever its user and host: other nodes' clients show as `line@line`)
-    /// with exactly `params`.
+    /// `command` from `nick` (whatever its user and host) with exactly `params`.
     func isFrom(_ nick: String, _ command: String, _ params: [String]) -> Bool {
         sourceNick == nick && self.command == command && self.params == params
     }
@@ -172,7 +171,7 @@ extension EndToEnd {
             try carol.join("#ops")
             try Self.sees(bob, "carol", "JOIN", ["#ops"])
             try bob.send("KICK #ops carol :bob says so")
-            try carol.expect(":bob!line@line KICK #ops carol :bob says so")
+            try carol.expect(":\(bob.source) KICK #ops carol :bob says so")
             try Self.sees(alice, "bob", "KICK", ["#ops", "carol", "bob says so"])
             try bob.send("MODE #ops -o alice")
             try Self.sees(alice, "bob", "MODE", ["#ops", "-o", "alice"])
@@ -306,10 +305,10 @@ extension EndToEnd {
             try dave.expect(numeric: 306, ["dave"])
             try dave.join("#den")
             try Self.sees(alice, "dave", "JOIN", ["#den"])
-            try alice.expect(":dave!line@line AWAY :lurking")
+            try alice.expect(":\(dave.source) AWAY :lurking")
             try bob.send("AWAY")
             try bob.expect(numeric: 305, ["bob"])
-            try alice.expectEventually(":bob!line@line AWAY")
+            try alice.expectEventually(":\(bob.source) AWAY")
             try alice.send("WHOIS bob")
             let whois = try alice.collect(through: { $0.code == 318 }, "end of WHOIS")
             #expect(!whois.contains { $0.code == 301 }, "\(whois.map(\.raw))")

@@ -329,7 +329,7 @@ extension EndToEnd {
             #expect(error.hasPrefix("ERR no-such-nick "), "\(error)")
         }
 
-        @Test("IRC: PRIVMSG reaches a nick on another node with no channel in common, echoed; 401 for a nick held nowhere, nothing for a NOTICE", .timeLimit(.minutes(1)))
+        @Test("IRC: PRIVMSG reaches a nick on another node with no channel in common, echoed, with the sender's mask; 401 for a nick held nowhere, nothing for a NOTICE", .timeLimit(.minutes(1)))
         func ircPrivateWithoutSharedChannel() throws {
             let redis = try RedisProcess()
             let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"], web: true)
@@ -345,8 +345,9 @@ extension EndToEnd {
             #expect(waitUntil(timeout: .seconds(10)) { (try? Self.hget(raw, "sb:nicks", "bob")) == "irc2" })
             try alice.send("PRIVMSG bob :psst")
             _ = try alice.expectLine(matching: { $0.command == "PRIVMSG" && $0.params == ["bob", "psst"] }, "the echo")
-            _ = try bob.expectLine(
+            let psst = try bob.expectLine(
                 matching: { $0.command == "PRIVMSG" && $0.sourceNick == "alice" && $0.params == ["bob", "psst"] }, "alice's line")
+            #expect(psst.source == alice.source, "alice's mask, as her own node has it")
             try bob.send("PRIVMSG alice :hi back")
             _ = try alice.expectLine(
                 matching: { $0.command == "PRIVMSG" && $0.sourceNick == "bob" && $0.params == ["alice", "hi back"] }, "bob's answer")
@@ -358,6 +359,42 @@ extension EndToEnd {
             let metrics = Metrics(try HTTPExchange.get(port: try #require(one.httpPort), "/metrics").body)
             #expect(metrics["switchboard_bus_private_lookups_total{outcome=\"sent\"}"] == 1)
             #expect(metrics["switchboard_bus_private_lookups_total{outcome=\"absent\"}"] == 2)
+        }
+
+        @Test("IRC across nodes: a remote user's JOIN, messages and WHOIS show its own user, host and real name", .timeLimit(.minutes(1)))
+        func ircIdentityAcrossNodes() throws {
+            let redis = try RedisProcess()
+            let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"])
+            defer { one.stop() }
+            let two = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc2"])
+            defer { two.stop() }
+            let alice = try one.connect()
+            try alice.register(nick: "alice", user: "ally", realName: "Alice A. Example")
+            let bob = try two.connect()
+            try bob.register(nick: "bob", user: "bobby", realName: "Bob")
+            _ = try bob.join("#den")
+            // Node 1 learns of bob from node 2's member list (H), alice's JOIN goes to node 2 (J).
+            _ = try alice.join("#den")
+            let join = try bob.expectLine(matching: { $0.command == "JOIN" && $0.sourceNick == "alice" }, "alice's JOIN")
+            #expect(join.source == alice.source)
+            try alice.send("PRIVMSG #den :hello")
+            let hello = try bob.expectLine(matching: { $0.command == "PRIVMSG" && $0.text == "hello" }, "alice's line")
+            #expect(hello.source == alice.source)
+            func whois(_ asker: IRCClient, _ nick: String) throws -> IRCLine {
+                try asker.send("WHOIS \(nick)")
+                let lines = try asker.collect(through: { $0.code == 318 }, "end of WHOIS")
+                return try #require(lines.first { $0.code == 311 }, "311 in \(lines.map(\.raw))")
+            }
+            let aliceSeen = try whois(bob, "alice")
+            #expect(Array(aliceSeen.params.dropFirst()) == ["alice"] + Self.userAndHost(alice) + ["*", "Alice A. Example"], "\(aliceSeen)")
+            let bobSeen = try whois(alice, "bob")
+            #expect(Array(bobSeen.params.dropFirst()) == ["bob"] + Self.userAndHost(bob) + ["*", "Bob"], "\(bobSeen)")
+        }
+
+        /// The user and host of a client's own `nick!user@host`.
+        static func userAndHost(_ client: IRCClient) -> [String] {
+            let mask = client.source.split(separator: "!", maxSplits: 1).last.map(String.init) ?? ""
+            return mask.split(separator: "@", maxSplits: 1).map(String.init)
         }
 
         @Test("a frozen node's users leave within 5 s and its nicks are free; thawed, it comes back without duplicate nicks", .timeLimit(.minutes(1)))
