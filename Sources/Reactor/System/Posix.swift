@@ -289,8 +289,8 @@ enum Posix {
     }
 
     /// CPU time the calling thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID): a system
-    /// call, not vDSO, about 0.6 µs here. On a VM that accounts steal (CONFIG_PARAVIRT_TIME_
-    /// ACCOUNTING) the time its host ran something else is not counted.
+    /// call, not vDSO, about 0.6 µs here. On a VM whose kernel accounts steal
+    /// (CONFIG_PARAVIRT_TIME_ACCOUNTING) the time its host ran something else is not counted.
     static func threadCPUNanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
