@@ -368,6 +368,9 @@ final class ClusterNode: ChatObserver {
                 }
                 self.publish(.saidPrivately(BusMessageKind(kind), to: to, from: Array(from.string.utf8), text: text),
                     on: channel)
+                if self.state.nickName(of: client) == from, let session = self.server.delivery.table.session(client) as? IRCSession {
+                    text.withUnsafeBytes { session.front.echoSent(kind, to: nick, text: $0) }
+                }
                 return
             }
             self.counters.privateLookupsAbsent += 1

@@ -50,15 +50,9 @@ extension IRCConnection {
                 }
             } else {
                 guard let recipient = self.state.client(named: target) else {
-                    // A cluster node may find the nick on another node: then the line is sent
-                    // there, and a 401 comes later if it is nowhere.
-                    if self.state.offerPrivately(kind, text: text, to: target, from: self.id) {
-                        if self.capabilities.contains(.echoMessage), let nick = self.state.nickName(of: self.id),
-                            let to = Name(target, .nick)
-                        {
-                            self.echo(.privateMessage(kind, from: nick, to: to, text: text))
-                        }
-                    } else if !notice {
+                    // A cluster node may find the nick on another node: it sends the line there
+                    // and has it echoed (``echoSent(_:to:text:)``), or answers 401 if it is nowhere.
+                    if !self.state.offerPrivately(kind, text: text, to: target, from: self.id) && !notice {
                         self.numeric(401, [Self.shown(target), "No such nick/channel"])
                     }
                     continue
@@ -79,6 +73,16 @@ extension IRCConnection {
     /// Whether the room `name` has the flag `mode` set (`+n`, `+m`).
     func hasMode(_ mode: RoomMode, _ name: Name) -> Bool {
         self.state.details(of: name)?.modes.contains { $0.mode == mode && $0.adding } ?? false
+    }
+
+    /// With `echo-message`, the sender's copy of a private line sent for it later, once it was
+    /// sent (a cluster node that looked the nick up on the others). It gets an `msgid` of its own:
+    /// the recipient's node numbers what it delivers itself.
+    public func echoSent(_ kind: MessageKind, to nick: Name, text: WireText) {
+        guard self.capabilities.contains(.echoMessage), let from = self.state.nickName(of: self.id) else { return }
+        self.encoder.relay = IRCEventEncoder.Relay(msgid: self.encoder.nextMsgid(), tags: WireText(start: nil, count: 0))
+        defer { self.encoder.relay = nil }
+        self.echo(.privateMessage(kind, from: from, to: nick, text: text))
     }
 
     /// With `echo-message`, the sender gets its own message as the others see it (same `msgid`).
