@@ -124,6 +124,16 @@ extension EndToEnd {
             try #require(Bool(false), "\(client.nick): /who shows \(last), not \(nicks)", sourceLocation: sourceLocation)
         }
 
+        /// `first` on the first node and `second` on the second, in rooms of their own: neither
+        /// node knows the other's client, only Redis does.
+        static func apart(_ cluster: Cluster, _ first: String = "alice", _ second: String = "bob") throws -> (Client, Client) {
+            let one = try member(cluster.nodes[0], first)
+            try one.join("\(first)-room")
+            let two = try member(cluster.nodes[1], second)
+            try two.join("\(second)-room")
+            return (one, two)
+        }
+
         /// alice on the first node and bob on the second, each seeing both in the lobby.
         static func aliceAndBob(_ cluster: Cluster, sourceLocation: SourceLocation = #_sourceLocation) throws -> (Client, Client) {
             let alice = try member(cluster.nodes[0], "alice")
@@ -215,10 +225,7 @@ extension EndToEnd {
         func nicksUniqueAcrossNodes() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            let alice = try Self.member(cluster.nodes[0], "alice")
-            try alice.join("hideout")
-            let bob = try Self.member(cluster.nodes[1], "bob")
-            try bob.join("elsewhere")
+            let (alice, bob) = try Self.apart(cluster)
             // bob's node has never heard of alice: the rename happens, then Redis refuses the claim.
             try bob.send("/nick Alice")
             try bob.expectLine("NICK bob Alice")
@@ -227,10 +234,11 @@ extension EndToEnd {
             #expect(rename.hasPrefix("NICK Alice guest2"), "the guest nick comes from bob's node's block: \(rename)")
             // Where alice is known, the local check refuses at once.
             let carol = try Self.member(cluster.nodes[1], "carol")
-            try carol.join("hideout")
+            try carol.join("alice-room")
             try Self.waitForMembers(carol, ["alice", "carol"])
             try carol.send("/nick alice")
             try Self.eventually(carol, "ERR nick-taken") { $0.hasPrefix("ERR nick-taken") }
+            try alice.sync()  // still there, holding the nick
         }
 
         @Test("with Redis down, local rooms keep working, new clients are told to try again, and all comes back after", .timeLimit(.minutes(1)))
@@ -309,11 +317,7 @@ extension EndToEnd {
         func privateWithoutSharedRoom() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            let alice = try Self.member(cluster.nodes[0], "alice")
-            try alice.join("left")
-            let bob = try Self.member(cluster.nodes[1], "bob")
-            try bob.join("right")
-            // Neither node knows the other's client: only Redis knows where bob is.
+            let (alice, bob) = try Self.apart(cluster)
             #expect(waitUntil(timeout: .seconds(10)) { (try? alice.stats()["bus_remote_clients"]) == 0 })
             try alice.send("/msg bob found you")
             try Self.eventually(bob, "PRIV alice found you")
@@ -429,11 +433,7 @@ extension EndToEnd {
         func nickRace() throws {
             let cluster = try Cluster(nodes: 2)
             defer { cluster.stop() }
-            // In rooms of their own: neither node knows the other's client, so only Redis decides.
-            let one = try Self.member(cluster.nodes[0], "one")
-            try one.join("left")
-            let two = try Self.member(cluster.nodes[1], "two")
-            try two.join("right")
+            let (one, two) = try Self.apart(cluster, "one", "two")
             let redis = try TestClient(connectingTo: .ipv4(cluster.redis.port))
             defer { redis.close() }
             for round in 0..<20 {
