@@ -6,15 +6,16 @@ import Glibc
 import TestHarness
 import Testing
 
-/// Nodes of one cluster, each a switchboard with IRC on its own socket.
+/// Nodes of one cluster, each a switchboard with IRC on its own socket (and with `web`, the
+/// HTTP listener on a port of its own).
 final class IRCCluster: @unchecked Sendable {
     let redis: RedisProcess
     private(set) var nodes: [IRCTestServer] = []
 
-    init(nodes count: Int) throws {
+    init(nodes count: Int, web: Bool = false) throws {
         self.redis = try RedisProcess()
         for index in 1...count {
-            nodes.append(try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "node\(index)"]))
+            nodes.append(try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "node\(index)"], web: web))
         }
     }
 

@@ -335,18 +335,16 @@ extension EndToEnd {
 
         @Test("IRC: PRIVMSG reaches a nick on another node with no channel in common, echoed, with the sender's mask; 401 for a nick held nowhere, nothing for a NOTICE", .timeLimit(.minutes(1)))
         func ircPrivateWithoutSharedChannel() throws {
-            let redis = try RedisProcess()
-            let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"], web: true)
-            defer { one.stop() }
-            let two = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc2"])
-            defer { two.stop() }
+            let cluster = try IRCCluster(nodes: 2, web: true)
+            defer { cluster.stop() }
+            let (one, two) = (cluster.nodes[0], cluster.nodes[1])
             let alice = try one.register("alice", capabilities: ["echo-message"])
             let bob = try two.register("bob")
             // bob's nick is claimed in Redis just after his welcome: wait for it, as a client would
             // have to wait to learn the nick.
-            let raw = try TestClient(connectingTo: .ipv4(redis.port))
+            let raw = try TestClient(connectingTo: .ipv4(cluster.redis.port))
             defer { raw.close() }
-            #expect(waitUntil(timeout: .seconds(10)) { (try? Self.hget(raw, "sb:nicks", "bob")) == "irc2" })
+            #expect(waitUntil(timeout: .seconds(10)) { (try? Self.hget(raw, "sb:nicks", "bob")) == "node2" })
             try alice.send("PRIVMSG bob :psst")
             _ = try alice.expectLine(matching: { $0.command == "PRIVMSG" && $0.params == ["bob", "psst"] }, "the echo")
             let psst = try bob.expectLine(
@@ -369,14 +367,11 @@ extension EndToEnd {
 
         @Test("IRC across nodes: a remote user's JOIN, messages and WHOIS show its own user, host and real name", .timeLimit(.minutes(1)))
         func ircIdentityAcrossNodes() throws {
-            let redis = try RedisProcess()
-            let one = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc1"])
-            defer { one.stop() }
-            let two = try IRCTestServer.start(["--redis", "127.0.0.1:\(redis.port)", "--node-id", "irc2"])
-            defer { two.stop() }
-            let alice = try one.connect()
+            let cluster = try IRCCluster(nodes: 2)
+            defer { cluster.stop() }
+            let alice = try cluster.nodes[0].connect()
             try alice.register(nick: "alice", user: "ally", realName: "Alice A. Example")
-            let bob = try two.connect()
+            let bob = try cluster.nodes[1].connect()
             try bob.register(nick: "bob", user: "bobby", realName: "Bob")
             _ = try bob.join("#den")
             // Node 1 learns of bob from node 2's member list (H), alice's JOIN goes to node 2 (J).
