@@ -83,10 +83,9 @@ extension ChatState {
             self.deliver(.error(.missingText(kind, private: true)), to: id, client)
             return
         }
-        guard let recipientID = self.nickOwner(key), let recipient = self.client(recipientID),
-            recipient.isAdmitted
-        else {
-            if self.nickOwner(key) == nil, self.offerToObserver(kind, text, to: raw, from: id) { return }
+        let owner = self.nickOwner(key)
+        guard let recipientID = owner, let recipient = self.client(recipientID), recipient.isAdmitted else {
+            if owner == nil, self.offerToObserver(kind, text, to: raw, from: id) { return }
             self.deliver(.error(.noSuchNick(raw)), to: id, client)
             return
         }

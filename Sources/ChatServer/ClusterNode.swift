@@ -359,23 +359,22 @@ final class ClusterNode: ChatObserver {
         let to = Array(nick.string.utf8)
         let text = Array(text)
         commands.send(["HGET", "sb:nicks", nick.string.lowercased()]) { reply in
+            // The sender may have left meanwhile, and its id gone to another client.
+            let senderHere = self.state.nickName(of: client) == from
             if case .success(let reply) = reply, !reply.isNull, !reply.isError, !reply.bytes.elementsEqual(self.nodeID) {
                 self.counters.privateLookupsSent += 1
                 let channel = self.nodeChannel(Array(reply.bytes))
                 // That node may not know the sender: its stand-in there is made from this line.
-                if let nick = self.state.nickName(of: client), nick == from {
-                    self.publishIdentity(of: client, nick, on: channel)
-                }
+                if senderHere { self.publishIdentity(of: client, from, on: channel) }
                 self.publish(.saidPrivately(BusMessageKind(kind), to: to, from: Array(from.string.utf8), text: text),
                     on: channel)
-                if self.state.nickName(of: client) == from, let session = self.server.delivery.table.session(client) as? IRCSession {
+                if senderHere, let session = self.server.delivery.table.session(client) as? IRCSession {
                     text.withUnsafeBytes { session.front.echoSent(kind, to: nick, text: $0) }
                 }
                 return
             }
             self.counters.privateLookupsAbsent += 1
-            // The sender may have left meanwhile, and its id gone to another client.
-            guard kind != .notice, self.state.nickName(of: client) == from else { return }
+            guard kind != .notice, senderHere else { return }
             to.withUnsafeBytes { self.state.report(.noSuchNick($0), to: client) }
         }
         return true
